@@ -1,0 +1,24 @@
+import type { Readable } from 'node:stream';
+import type { Digest } from '../pkg/digest.js';
+
+/**
+ * Differ: moves between layer tarballs and directories, keeping archive code out of storage.
+ *
+ * `applyLayer` unpacks an (uncompressed) layer tar into an empty layer-snapshot directory. Docker whiteouts
+ * (`.wh.<name>` files and `.wh..wh..opq` opaque markers) become overlayfs whiteouts (0/0 character devices,
+ * `trusted.overlay.opaque=y`). Hardlinks, symlinks, device nodes, fifos, modes, ownership, mtimes and pax
+ * xattrs are kept. The tar is hostile: an entry that would land outside the directory (`..`, an absolute path,
+ * a path through a symlink, a hardlink to a target outside) is refused with an InvalidArgumentError that names
+ * the entry, and nothing is ever written outside `dir`. The digest of the bytes read is the layer's diff ID.
+ */
+export interface ApplyResult {
+  diffId: Digest;
+  /** Bytes of the tar stream. */
+  tarSize: number;
+  /** Bytes of file content unpacked (Docker's layer "Size"). */
+  size: number;
+}
+
+export interface Differ {
+  applyLayer(tar: Readable, dir: string, opts?: { signal?: AbortSignal }): Promise<ApplyResult>;
+}
