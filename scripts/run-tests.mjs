@@ -22,8 +22,9 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-rmSync('dist/tests', { recursive: true, force: true });
-const outFiles = files.map((f) => join('dist/tests', relative('.', f).replace(/\.ts$/, '.mjs')));
+// A directory per run, so two runs at once (e.g. two engineers) do not delete each other's bundles.
+const outDir = join('dist', `tests-${process.pid}`);
+const outFiles = files.map((f) => join(outDir, relative('.', f).replace(/\.ts$/, '.mjs')));
 await Promise.all(
   files.map((f, i) =>
     build({
@@ -43,4 +44,7 @@ const concurrency = process.env.BERTH_TEST_CONCURRENCY ?? '2';
 const child = spawn(process.execPath, ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, ...outFiles], {
   stdio: 'inherit',
 });
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+child.on('exit', (code, signal) => {
+  rmSync(outDir, { recursive: true, force: true });
+  process.exit(code ?? (signal ? 1 : 0));
+});

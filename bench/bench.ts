@@ -1,0 +1,124 @@
+/**
+ * `npm run bench`: berth's speed and footprint, and the same workloads on a Docker Engine when one is
+ * available (a private dockerd started here on its own data root and socket when the binary is installed, or
+ * the socket in BERTH_BENCH_DOCKER_HOST). Prints one table with the ratios the issues set targets for.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { BUSYBOX_TAR, DOCKER, ensureBusyboxImage, REPO, startTestDaemon } from '../test/harness.js';
+import { dockerdAvailable, startPrivateDockerd } from '../test/private-dockerd.js';
+
+interface Engine {
+  name: string;
+  env: NodeJS.ProcessEnv;
+  socket: string;
+  stop(): Promise<void>;
+}
+
+const RUNS = Number(process.env['BERTH_BENCH_RUNS'] ?? 20);
+
+function timeCmd(cmd: string, args: string[], env: NodeJS.ProcessEnv): number {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  return ms;
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+
+function samples(n: number, f: () => number): number[] {
+  f(); // warm-up
+  return Array.from({ length: n }, f);
+}
+
+function apiGet(socket: string, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t = process.hrtime.bigint();
+    const req = request({ socketPath: socket, path, method: 'GET' }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(Number(process.hrtime.bigint() - t) / 1e6));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function apiSamples(socket: string, path: string, n: number): Promise<number[]> {
+  await apiGet(socket, path);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(await apiGet(socket, path));
+  return out;
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function startDockerPeer(): Promise<(Engine & { pid: number }) | undefined> {
+  if (process.env['BERTH_BENCH_DOCKER'] === '0') return undefined;
+  const external = process.env['BERTH_BENCH_DOCKER_HOST'];
+  if (external) {
+    return { name: 'dockerd', env: { ...process.env, DOCKER_HOST: external }, socket: external.replace('unix://', ''), pid: 0, stop: async () => undefined };
+  }
+  if (!dockerdAvailable()) return undefined;
+  const d = await startPrivateDockerd();
+  if (d.docker(['load', '-i', BUSYBOX_TAR]).code !== 0) {
+    await d.stop();
+    return undefined;
+  }
+  return { name: 'dockerd', env: d.env, socket: d.socket, pid: d.pid, stop: d.stop };
+}
+
+async function main(): Promise<void> {
+  ensureBusyboxImage();
+  const rows: [string, string, string, string][] = [];
+  const fmt = (ms: number): string => `${ms.toFixed(1)} ms`;
+  const berthd = await startTestDaemon();
+  const docker = await startDockerPeer();
+  try {
+    const berthRun = samples(RUNS, () => timeCmd(DOCKER, ['run', '--rm', '--network', 'none', 'busybox', 'true'], berthd.env));
+    const berthCliRun = samples(RUNS, () => timeCmd(process.execPath, [join(REPO, 'bin/berth'), 'run', '--rm', 'busybox', 'true'], berthd.env));
+    let dockerRun: number[] | undefined;
+    if (docker) dockerRun = samples(RUNS, () => timeCmd(DOCKER, ['run', '--rm', '--network', 'none', 'busybox', 'true'], docker.env));
+    const ratio = (a: number, b: number | undefined): string => (b === undefined ? 'n/a' : `${(a / b).toFixed(2)}×`);
+    rows.push(['docker run --rm busybox true (p50 / p90)', `${fmt(percentile(berthRun, 50))} / ${fmt(percentile(berthRun, 90))}`, dockerRun ? `${fmt(percentile(dockerRun, 50))} / ${fmt(percentile(dockerRun, 90))}` : 'n/a', `${ratio(percentile(berthRun, 50), dockerRun && percentile(dockerRun, 50))} (target ≤ 0.35×)`]);
+    rows.push(['berth run --rm busybox true (p50 / p90)', `${fmt(percentile(berthCliRun, 50))} / ${fmt(percentile(berthCliRun, 90))}`, '', '']);
+
+    const node0 = samples(RUNS, () => timeCmd(process.execPath, ['-e', '0'], process.env));
+    const version = samples(RUNS, () => timeCmd(process.execPath, [join(REPO, 'bin/berth'), '--version'], process.env));
+    rows.push(['berth --version vs node -e 0 (p50)', fmt(percentile(version, 50)), fmt(percentile(node0, 50)), `${ratio(percentile(version, 50), percentile(node0, 50))} (target ≤ 1.5×)`]);
+
+    await new Promise((r) => setTimeout(r, 2000));
+    const idle = rssMb(berthd.pid);
+    rows.push(['berthd idle RSS', `${idle.toFixed(1)} MB`, docker && docker.pid ? `${rssMb(docker.pid).toFixed(1)} MB` : 'n/a', 'target ≤ 60 MB']);
+
+    for (let i = 0; i < 100; i++) berthd.docker(['create', 'busybox', 'true']);
+    if (docker) for (let i = 0; i < 100; i++) spawnSync(DOCKER, ['create', '--network', 'none', 'busybox', 'true'], { env: docker.env });
+    const list = await apiSamples(berthd.socket, '/v1.43/containers/json?all=1', RUNS * 2);
+    const dockerList = docker ? await apiSamples(docker.socket, '/v1.43/containers/json?all=1', RUNS * 2) : undefined;
+    rows.push(['GET /containers/json?all=1, 100 containers (p50)', fmt(percentile(list, 50)), dockerList ? fmt(percentile(dockerList, 50)) : 'n/a', `${ratio(percentile(list, 50), dockerList && percentile(dockerList, 50))} (target ≤ 0.5×)`]);
+    const ps = samples(RUNS, () => timeCmd(DOCKER, ['ps', '-a'], berthd.env));
+    const dockerPs = docker ? samples(RUNS, () => timeCmd(DOCKER, ['ps', '-a'], docker.env)) : undefined;
+    rows.push(['docker ps -a, 100 containers (p50)', fmt(percentile(ps, 50)), dockerPs ? fmt(percentile(dockerPs, 50)) : 'n/a', ratio(percentile(ps, 50), dockerPs && percentile(dockerPs, 50))]);
+    const berthPs = samples(RUNS, () => timeCmd(process.execPath, [join(REPO, 'bin/berth'), 'ps', '-a'], berthd.env));
+    rows.push(['berth ps -a, 100 containers (p50)', fmt(percentile(berthPs, 50)), '', '']);
+  } finally {
+    await docker?.stop();
+    await berthd.stop();
+  }
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...[['workload', 'berth', 'dockerd', 'ratio'], ...rows].map((r) => r[i]!.length)));
+  const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  console.log(line(['workload', 'berth', 'dockerd', 'ratio']));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+  console.log(`\n${RUNS} runs each; dockerd ${existsSync('/usr/bin/dockerd') ? 'started privately with --bridge=none, both engines run with --network none' : 'not available'}`);
+}
+
+void main();

@@ -1,0 +1,173 @@
+import { InvalidArgumentError } from '../../core/errdefs.js';
+import { parseFilters } from '../../pkg/filters.js';
+import { parseTimestamps, timestampToDate } from '../../pkg/go-duration.js';
+import { encodeFrame, STDERR, STDOUT } from '../../pkg/stdcopy.js';
+import type { ContainerService, WaitCondition } from '../../services/containers/container-service.js';
+import { boolParam, intParam, readJson, requireResponse, sendJson, sendNoContent, type RequestContext } from '../http-context.js';
+import type { Route } from '../router.js';
+
+const MULTIPLEXED = 'application/vnd.docker.multiplexed-stream';
+const RAW = 'application/vnd.docker.raw-stream';
+
+/** `/containers/...`: parse, validate, call the container service, encode. */
+export function containerRoutes(containers: ContainerService): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/containers/json',
+      handler: async (ctx) => {
+        const q = ctx.query;
+        const limit = boolParam(q, 'latest') ? 1 : intParam(q, 'limit', -1);
+        const list = await containers.list({
+          all: boolParam(q, 'all'),
+          limit,
+          size: boolParam(q, 'size'),
+          filters: parseFilters(q.get('filters')),
+        });
+        sendJson(ctx, 200, list);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/containers/create',
+      handler: async (ctx) => {
+        const body = await readJson(ctx.req);
+        const name = ctx.query.get('name') ?? undefined;
+        sendJson(ctx, 201, await containers.create(body, { name: name === '' ? undefined : name }));
+      },
+    },
+    { method: 'GET', path: '/containers/{id}/json', handler: (ctx) => sendJson(ctx, 200, containers.inspect(ctx.params['id']!)) },
+    {
+      method: 'POST',
+      path: '/containers/{id}/start',
+      handler: async (ctx) => {
+        await containers.start(ctx.params['id']!);
+        sendNoContent(ctx);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/containers/{id}/stop',
+      handler: async (ctx) => {
+        const t = ctx.query.get('t');
+        await containers.stop(ctx.params['id']!, {
+          timeout: t === null || t === '' ? undefined : intParam(ctx.query, 't', 10),
+          signal: ctx.query.get('signal') ?? undefined,
+        });
+        sendNoContent(ctx);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/containers/{id}/kill',
+      handler: async (ctx) => {
+        await containers.kill(ctx.params['id']!, ctx.query.get('signal') ?? undefined);
+        sendNoContent(ctx);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/containers/{id}/wait',
+      handler: async (ctx) => {
+        const condition = (ctx.query.get('condition') || 'not-running') as WaitCondition;
+        if (!['not-running', 'next-exit', 'removed'].includes(condition)) {
+          throw new InvalidArgumentError(`invalid condition: "${condition}"`);
+        }
+        const { result } = containers.wait(ctx.params['id']!, condition);
+        // Headers go out now: the client starts the container only after it knows the wait is registered.
+        const res = requireResponse(ctx);
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.flushHeaders();
+        const r = await Promise.race([result, new Promise<undefined>((resolve) => ctx.signal.addEventListener('abort', () => resolve(undefined)))]);
+        if (r !== undefined) res.end(`${JSON.stringify(r)}\n`);
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/containers/{id}',
+      handler: async (ctx) => {
+        if (boolParam(ctx.query, 'link')) throw new InvalidArgumentError('berth does not support legacy links');
+        await containers.remove(ctx.params['id']!, { force: boolParam(ctx.query, 'force') });
+        sendNoContent(ctx);
+      },
+    },
+    { method: 'GET', path: '/containers/{id}/logs', handler: (ctx) => logs(containers, ctx) },
+    { method: 'POST', path: '/containers/{id}/attach', handler: (ctx) => attach(containers, ctx) },
+  ];
+}
+
+async function logs(containers: ContainerService, ctx: RequestContext): Promise<void> {
+  const q = ctx.query;
+  const stdout = boolParam(q, 'stdout');
+  const stderr = boolParam(q, 'stderr');
+  if (!stdout && !stderr) throw new InvalidArgumentError('Bad parameters: you must choose at least one stream');
+  const tailText = q.get('tail') ?? 'all';
+  let tail: number | undefined;
+  if (tailText !== 'all' && tailText !== '') {
+    if (!/^-?\d+$/.test(tailText)) throw new InvalidArgumentError(`invalid value for "tail": "${tailText}"`);
+    tail = Number(tailText);
+    if (tail < 0) tail = undefined;
+  }
+  const since = parseTime(q.get('since'));
+  const until = parseTime(q.get('until'));
+  const timestamps = boolParam(q, 'timestamps');
+  const { tty, entries } = containers.logs(ctx.params['id']!, {
+    follow: boolParam(q, 'follow'),
+    tail,
+    since,
+    until,
+    signal: ctx.signal,
+  });
+  const res = requireResponse(ctx);
+  res.writeHead(200, { 'Content-Type': tty ? RAW : MULTIPLEXED });
+  res.flushHeaders();
+  for await (const e of entries) {
+    if ((e.stream === 'stdout' && !stdout) || (e.stream === 'stderr' && !stderr)) continue;
+    const line = timestamps ? Buffer.concat([Buffer.from(`${dockerTimestamp(e.timeNano)} `), e.line]) : e.line;
+    const ok = res.write(tty ? line : encodeFrame(e.stream === 'stdout' ? STDOUT : STDERR, line));
+    if (!ok) await new Promise((resolve) => res.once('drain', resolve));
+  }
+  res.end();
+}
+
+/** Docker prints log timestamps as RFC 3339 with nine fractional digits in UTC ("...Z"). */
+export function dockerTimestamp(conmonTime: string): string {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]00:00)$/.exec(conmonTime);
+  if (m) return `${m[1]}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}Z`;
+  const d = new Date(conmonTime);
+  return Number.isNaN(d.getTime()) ? conmonTime : d.toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
+}
+
+function parseTime(v: string | null): Date | undefined {
+  if (v === null || v === '' || v === '0') return undefined;
+  return timestampToDate(parseTimestamps(v, 0));
+}
+
+async function attach(containers: ContainerService, ctx: RequestContext): Promise<void> {
+  const q = ctx.query;
+  const id = ctx.params['id']!;
+  const c = containers.get(id);
+  const tty = c.config.Tty === true;
+  const socket = ctx.hijack(tty ? RAW : MULTIPLEXED);
+  // Stdin is not wired yet (interactive containers are refused at create); drain whatever the client sends.
+  socket.resume();
+  socket.on('error', () => undefined);
+  await containers.attach(
+    id,
+    {
+      stream: boolParam(q, 'stream'),
+      logs: boolParam(q, 'logs'),
+      stdout: boolParam(q, 'stdout'),
+      stderr: boolParam(q, 'stderr'),
+      signal: ctx.signal,
+    },
+    {
+      write: (stream, data) => {
+        if (!socket.destroyed) socket.write(tty ? data : encodeFrame(stream === 'stdout' ? STDOUT : STDERR, data));
+      },
+      end: () => {
+        if (!socket.destroyed) socket.end();
+      },
+    },
+  );
+}

@@ -1,0 +1,4 @@
+export * from './docker-host.js';
+export * from './engine-client.js';
+export * from './errors.js';
+export type * from './types.js';

@@ -1,0 +1,114 @@
+import type { Digest } from '../pkg/digest.js';
+import type { ContainerRecord, ContainerState } from './containers.js';
+
+/**
+ * MetadataStore: the one truth about what exists — blobs, layers, images, references, containers and the
+ * snapshot ids they own. Everything else on disk (blob files, snapshot directories, bundles) is derived and is
+ * reconciled against this store on daemon start.
+ *
+ * Transactions are synchronous callbacks (no await inside): an `update` either commits whole or not at all, so a
+ * kill -9 at any moment leaves either the old or the new state. The order for creating things is disk first
+ * (content written and verified, directories renamed into place), then one `update` that records them; for
+ * removing things, one `update` that forgets them, then disk. A crash in between leaves only files the store
+ * does not know, which start-up removes.
+ */
+export interface BlobRecord {
+  digest: Digest;
+  size: number;
+  mediaType: string;
+}
+
+export interface LayerRecord {
+  chainId: Digest;
+  diffId: Digest;
+  parentChainId: Digest | null;
+  snapshotId: string;
+  /** Bytes of unpacked content (Docker's layer Size). */
+  size: number;
+}
+
+export interface ImageRecord {
+  /** The config digest. */
+  id: Digest;
+  /** The config JSON exactly as stored in the blob (its digest is the id). */
+  configJson: string;
+  /** Chain IDs of the layers, bottom first. */
+  chainIds: Digest[];
+  /** Sum of the layers' unpacked sizes. */
+  size: number;
+  /** When this engine first stored the image (ISO). */
+  loadedAt: string;
+  /** Repo digests (`name@sha256:...`) known for this image. */
+  repoDigests: string[];
+}
+
+export interface TagRecord {
+  /** Fully normalised reference, e.g. `docker.io/library/busybox:latest`. */
+  ref: string;
+  imageId: Digest;
+}
+
+export type SnapshotKind = 'layer' | 'active';
+
+export interface ReadTx {
+  getBlob(digest: Digest): BlobRecord | undefined;
+  listBlobDigests(): Digest[];
+
+  getLayer(chainId: Digest): LayerRecord | undefined;
+  listLayers(): LayerRecord[];
+
+  getImage(id: Digest): ImageRecord | undefined;
+  listImages(): ImageRecord[];
+  /** Image ids whose hex starts with `hexPrefix`. */
+  findImageIds(hexPrefix: string): Digest[];
+
+  getTag(ref: string): Digest | undefined;
+  listTags(): TagRecord[];
+  tagsOf(imageId: Digest): string[];
+
+  getContainer(id: string): ContainerRecord | undefined;
+  getContainerByName(name: string): ContainerRecord | undefined;
+  /** Container ids starting with `prefix`. */
+  findContainerIds(prefix: string): string[];
+  listContainers(): ContainerRecord[];
+  containersUsingImage(imageId: Digest): ContainerRecord[];
+
+  listSnapshotIds(): string[];
+}
+
+export interface WriteTx extends ReadTx {
+  putBlob(blob: BlobRecord): void;
+  deleteBlob(digest: Digest): void;
+  /** Returns false (and changes nothing) when the chain ID is already recorded. */
+  putLayer(layer: LayerRecord): boolean;
+  deleteLayer(chainId: Digest): void;
+  putImage(image: ImageRecord): void;
+  deleteImage(id: Digest): void;
+  setTag(ref: string, imageId: Digest): void;
+  deleteTag(ref: string): void;
+  putSnapshot(id: string, kind: SnapshotKind): void;
+  deleteSnapshot(id: string): void;
+  /** AlreadyExistsError-free: callers check names first inside the same transaction. */
+  putContainer(container: ContainerRecord): void;
+  updateContainerState(id: string, state: ContainerState, opts?: { restartCount?: number }): void;
+  renameContainer(id: string, name: string): void;
+  deleteContainer(id: string): void;
+  /**
+   * Forgets every layer no image or container needs (following parent links), every layer snapshot no layer
+   * owns and every blob nothing references, and returns what it forgot so the caller can delete the files
+   * after the transaction commits.
+   */
+  collectGarbage(): GarbageCollected;
+}
+
+export interface GarbageCollected {
+  layers: LayerRecord[];
+  blobs: Digest[];
+  snapshotIds: string[];
+}
+
+export interface MetadataStore {
+  view<T>(fn: (tx: ReadTx) => T): T;
+  update<T>(fn: (tx: WriteTx) => T): T;
+  close(): void;
+}

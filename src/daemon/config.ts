@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util';
+import { isLogLevel, type LogLevel } from '../pkg/logger.js';
+
+export interface DaemonConfig {
+  hosts: string[];
+  dataRoot: string;
+  execRoot: string;
+  pidfile: string;
+  logLevel: LogLevel;
+  cgroupParent: string;
+  tls?: { ca: string; cert: string; key: string; verify: boolean };
+}
+
+export const USAGE = `Usage:	berthd [OPTIONS]
+
+A container engine that serves the Docker Engine API
+
+Options:
+      --cgroup-parent string   Parent cgroup for all containers (default "/berth")
+      --data-root string       Root directory of persistent berth state (default "/var/lib/berth")
+      --exec-root string       Root directory for execution state files (default "/run/berth")
+  -H, --host list              Daemon socket(s) to connect to (default unix:///run/berth/berth.sock)
+  -l, --log-level string       Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
+  -D, --debug                  Enable debug mode
+  -p, --pidfile string         Path to use for daemon PID file (default "/run/berth/berthd.pid")
+      --tls                    Use TLS; implied by --tlsverify
+      --tlscacert string       Trust certs signed only by this CA
+      --tlscert string         Path to TLS certificate file
+      --tlskey string          Path to TLS key file
+      --tlsverify              Use TLS and verify the remote
+  -v, --version                Print version information and quit
+`;
+
+export type ParsedArgs = { kind: 'run'; config: DaemonConfig } | { kind: 'help' } | { kind: 'version' };
+
+/** dockerd's flag names, read once here at the entry point; everything below gets plain values. */
+export function parseDaemonArgs(argv: string[]): ParsedArgs {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      host: { type: 'string', short: 'H', multiple: true },
+      'data-root': { type: 'string' },
+      'exec-root': { type: 'string' },
+      pidfile: { type: 'string', short: 'p' },
+      'log-level': { type: 'string', short: 'l' },
+      debug: { type: 'boolean', short: 'D' },
+      'cgroup-parent': { type: 'string' },
+      tls: { type: 'boolean' },
+      tlsverify: { type: 'boolean' },
+      tlscacert: { type: 'string' },
+      tlscert: { type: 'string' },
+      tlskey: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+  const execRoot = values['exec-root'] ?? '/run/berth';
+  const level = values.debug ? 'debug' : (values['log-level'] ?? 'info');
+  if (!isLogLevel(level)) throw new Error(`Unable to parse logging level: ${level}`);
+  const useTls = values.tls === true || values.tlsverify === true;
+  const config: DaemonConfig = {
+    hosts: values.host && values.host.length > 0 ? values.host : ['unix:///run/berth/berth.sock'],
+    dataRoot: values['data-root'] ?? '/var/lib/berth',
+    execRoot,
+    pidfile: values.pidfile ?? `${execRoot}/berthd.pid`,
+    logLevel: level,
+    cgroupParent: values['cgroup-parent'] ?? '/berth',
+  };
+  if (useTls) {
+    if (!values.tlscacert || !values.tlscert || !values.tlskey) throw new Error('--tlscacert, --tlscert and --tlskey are required with --tls/--tlsverify');
+    config.tls = { ca: values.tlscacert, cert: values.tlscert, key: values.tlskey, verify: values.tlsverify === true };
+  }
+  for (const h of config.hosts) {
+    if (!/^(unix:\/\/\/|tcp:\/\/)/.test(h)) throw new Error(`invalid host "${h}": use unix:///path or tcp://host:port`);
+  }
+  return { kind: 'run', config };
+}

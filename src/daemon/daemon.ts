@@ -1,0 +1,148 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { listen, type Listener } from '../api/server.js';
+import { API_VERSION, MIN_API_VERSION, type Route } from '../api/router.js';
+import { containerRoutes } from '../api/routes/containers.js';
+import { imageRoutes } from '../api/routes/images.js';
+import { notInSwarmRoutes } from '../api/routes/not-in-swarm.js';
+import { systemRoutes } from '../api/routes/system.js';
+import { LocalContentStore } from '../plugins/content-local/index.js';
+import { TarDiffer } from '../plugins/diff-tar/index.js';
+import { SqliteMetadataStore } from '../plugins/metadata-sqlite/index.js';
+import { RuncConmonRuntime } from '../plugins/runtime-runc-conmon/index.js';
+import { OverlaySnapshotter } from '../plugins/snapshots-overlay/index.js';
+import { KeyedLock } from '../pkg/keyed-lock.js';
+import { createLogger, type Logger } from '../pkg/logger.js';
+import { BERTH_VERSION } from '../pkg/version.js';
+import { ContainerService } from '../services/containers/container-service.js';
+import { ImageService } from '../services/images/image-service.js';
+import type { ImageStoreDeps } from '../services/images/image-store-deps.js';
+import { SystemService } from '../services/system/system-service.js';
+import type { DaemonConfig } from './config.js';
+import { claimPidfile, releasePidfile } from './pidfile.js';
+
+export interface RunningDaemon {
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: builds the plugins, reconciles disk with the metadata store, restores containers,
+ * then serves the API. Start order matters: nothing is served until the store and the disk agree, so no
+ * client ever sees a half-swept state.
+ */
+export async function startDaemon(config: DaemonConfig, log: Logger = createLogger(config.logLevel)): Promise<RunningDaemon> {
+  await mkdir(config.dataRoot, { recursive: true, mode: 0o711 });
+  await mkdir(config.execRoot, { recursive: true, mode: 0o711 });
+  await claimPidfile(config.pidfile);
+  const containersDir = join(config.dataRoot, 'containers');
+  await mkdir(containersDir, { recursive: true, mode: 0o710 });
+
+  const metadata = new SqliteMetadataStore(join(config.dataRoot, 'berth.db'));
+  const content = await LocalContentStore.open(join(config.dataRoot, 'content'));
+  const snapshotter = await OverlaySnapshotter.open(join(config.dataRoot, 'snapshots'));
+  const differ = new TarDiffer();
+  const runtime = new RuncConmonRuntime({ stateDir: join(config.execRoot, 'runtime') });
+  const locks = new KeyedLock();
+  const now = (): Date => new Date();
+
+  const store: ImageStoreDeps = { metadata, content, snapshotter, differ, locks, now, log };
+  const images = new ImageService(store);
+  const containers = new ContainerService({
+    metadata,
+    snapshotter,
+    runtime,
+    images,
+    locks,
+    now,
+    log,
+    containersDir,
+    cgroupParent: config.cgroupParent,
+    hostResolvConf: '/etc/resolv.conf',
+  });
+
+  await containers.restore();
+  await reconcileDisk({ metadata, content, snapshotter, containersDir, knownContainers: containers.knownIds(), log });
+
+  const system = new SystemService({
+    metadata,
+    engineId: await engineId(config.dataRoot),
+    dataRoot: config.dataRoot,
+    version: BERTH_VERSION,
+    gitCommit: '',
+    apiVersion: API_VERSION,
+    minApiVersion: MIN_API_VERSION,
+    cgroupVersion: existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1',
+    runcVersion: await runcVersion(),
+    now,
+  });
+
+  const routes: Route[] = [...systemRoutes(system, BERTH_VERSION), ...containerRoutes(containers), ...imageRoutes(images, store), ...notInSwarmRoutes()];
+  const listeners: Listener[] = [];
+  try {
+    for (const host of config.hosts) listeners.push(await listen(host, routes, log, config.tls));
+  } catch (err) {
+    await Promise.all(listeners.map((l) => l.close()));
+    metadata.close();
+    await releasePidfile(config.pidfile);
+    throw err;
+  }
+  log.info('API listen on', { hosts: config.hosts.join(',') });
+  log.info('Daemon has completed initialization', { version: BERTH_VERSION });
+
+  return {
+    async stop(): Promise<void> {
+      log.info('Processing signal, shutting down; containers keep running');
+      await Promise.race([Promise.all(listeners.map((l) => l.close())), new Promise((r) => setTimeout(r, 2000).unref())]);
+      metadata.close();
+      await releasePidfile(config.pidfile);
+    },
+  };
+}
+
+/** Removes what a crash can leave behind: snapshot dirs, blobs and container dirs the store does not know. */
+async function reconcileDisk(args: {
+  metadata: SqliteMetadataStore;
+  content: LocalContentStore;
+  snapshotter: OverlaySnapshotter;
+  containersDir: string;
+  knownContainers: Set<string>;
+  log: Logger;
+}): Promise<void> {
+  const { metadata, content, snapshotter, containersDir, knownContainers, log } = args;
+  const snapshots = metadata.view((tx) => new Set(tx.listSnapshotIds()));
+  const blobs = metadata.view((tx) => new Set(tx.listBlobDigests()));
+  const removedSnapshots = await snapshotter.removeUnknown(snapshots);
+  const removedBlobs = await content.removeUnknown(blobs);
+  let removedDirs = 0;
+  for (const name of await readdir(containersDir)) {
+    if (knownContainers.has(name)) continue;
+    await rm(join(containersDir, name), { recursive: true, force: true });
+    removedDirs++;
+  }
+  if (removedSnapshots + removedBlobs + removedDirs > 0) {
+    log.info('removed leftovers of an earlier crash', { snapshots: removedSnapshots, blobs: removedBlobs, containerDirs: removedDirs });
+  }
+}
+
+async function engineId(dataRoot: string): Promise<string> {
+  const path = join(dataRoot, 'engine-id');
+  const existing = await readFile(path, 'utf8').catch(() => undefined);
+  if (existing?.trim()) return existing.trim();
+  const id = randomUUID();
+  await writeFile(`${path}.tmp`, id);
+  await rename(`${path}.tmp`, path);
+  return id;
+}
+
+async function runcVersion(): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)('runc', ['--version']);
+    return /runc version (\S+)/.exec(stdout)?.[1] ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,1 @@
+export { LocalContentStore } from './content-local.js';

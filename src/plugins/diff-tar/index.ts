@@ -1,0 +1,1 @@
+export { TarDiffer } from './tar-differ.js';

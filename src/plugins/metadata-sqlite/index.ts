@@ -1,0 +1,1 @@
+export { SqliteMetadataStore } from "./sqlite-metadata-store.js";

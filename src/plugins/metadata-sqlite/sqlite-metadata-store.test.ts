@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { ZERO_TIME, type ContainerRecord } from '../../core/containers.js';
+import type { Digest } from '../../pkg/digest.js';
+import { MIGRATIONS } from './schema.js';
+import { SqliteMetadataStore } from './sqlite-metadata-store.js';
+
+const dir = mkdtempSync('/tmp/bt-meta-');
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const fresh = (): { store: SqliteMetadataStore; path: string } => {
+  const path = join(dir, `db-${n++}.sqlite`);
+  return { store: new SqliteMetadataStore(path), path };
+};
+const d = (c: string): Digest => `sha256:${c.repeat(64)}`;
+
+function seedImage(store: SqliteMetadataStore, id: Digest, chain: Digest[], snapshotPrefix: string): void {
+  store.update((tx) => {
+    chain.forEach((c, i) => {
+      tx.putBlob({ digest: c, size: 1, mediaType: 'layer' });
+      tx.putSnapshot(`${snapshotPrefix}${i}`, 'layer');
+      tx.putLayer({ chainId: c, diffId: c, parentChainId: i === 0 ? null : chain[i - 1]!, snapshotId: `${snapshotPrefix}${i}`, size: 10 });
+    });
+    tx.putBlob({ digest: id, size: 2, mediaType: 'config' });
+    tx.putImage({ id, configJson: '{}', chainIds: chain, size: 10 * chain.length, loadedAt: new Date().toISOString(), repoDigests: [] });
+  });
+}
+
+function container(id: string, name: string, imageId: Digest, top: Digest | null, snapshotId: string): ContainerRecord {
+  return {
+    id,
+    name,
+    imageName: 'img',
+    imageId,
+    topChainId: top,
+    lowerSnapshotIds: [],
+    snapshotId,
+    created: new Date().toISOString(),
+    path: 'true',
+    args: [],
+    config: {},
+    hostConfig: {},
+    state: { status: 'created', pid: 0, exitCode: 0, startedAt: ZERO_TIME, finishedAt: ZERO_TIME, error: '', oomKilled: false },
+    logPath: '/l',
+    dir: '/d',
+    restartCount: 0,
+  };
+}
+
+describe('SqliteMetadataStore', () => {
+  it('migrates a new database to the latest schema version and uses WAL', () => {
+    const { store, path } = fresh();
+    store.close();
+    const db = new Database(path, { readonly: true });
+    assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length);
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    db.close();
+  });
+
+  it('refuses a database from a newer berthd', () => {
+    const path = join(dir, 'newer.sqlite');
+    const db = new Database(path);
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    db.close();
+    assert.throws(() => new SqliteMetadataStore(path), /newer than this berthd understands/);
+  });
+
+  it('keeps committed state across reopen, and a throwing update changes nothing', () => {
+    const { store, path } = fresh();
+    seedImage(store, d('1'), [d('a')], 'snap-a');
+    store.update((tx) => tx.setTag('docker.io/library/x:latest', d('1')));
+    assert.throws(() =>
+      store.update((tx) => {
+        tx.deleteTag('docker.io/library/x:latest');
+        tx.deleteImage(d('1'));
+        throw new Error('crash in the middle');
+      }),
+    );
+    store.close();
+    const reopened = new SqliteMetadataStore(path);
+    assert.equal(reopened.view((tx) => tx.getTag('docker.io/library/x:latest')), d('1'));
+    assert.deepEqual(reopened.view((tx) => tx.getImage(d('1'))?.chainIds), [d('a')]);
+    reopened.close();
+  });
+
+  it('finds images and containers by id prefix and names uniquely', () => {
+    const { store } = fresh();
+    seedImage(store, d('1'), [d('a')], 'sa');
+    store.update((tx) => {
+      tx.putSnapshot('c1', 'active');
+      tx.putContainer(container('ab'.repeat(32), 'web', d('1'), d('a'), 'c1'));
+    });
+    assert.deepEqual(store.view((tx) => tx.findImageIds('111')), [d('1')]);
+    assert.deepEqual(store.view((tx) => tx.findContainerIds('abab')), ['ab'.repeat(32)]);
+    assert.equal(store.view((tx) => tx.getContainerByName('web')?.id), 'ab'.repeat(32));
+    assert.throws(() =>
+      store.update((tx) => {
+        tx.putSnapshot('c2', 'active');
+        tx.putContainer(container('cd'.repeat(32), 'web', d('1'), d('a'), 'c2'));
+      }),
+    /UNIQUE/);
+    store.close();
+  });
+
+  it('will not forget a layer an image still lists (a schema constraint, not a convention)', () => {
+    const { store } = fresh();
+    seedImage(store, d('1'), [d('a')], 'sa');
+    assert.throws(() => store.update((tx) => tx.deleteLayer(d('a'))), /FOREIGN KEY/);
+    store.close();
+  });
+
+  it('collectGarbage sweeps exactly what nothing references, following parents', () => {
+    const { store } = fresh();
+    seedImage(store, d('1'), [d('a'), d('b')], 'one-');
+    seedImage(store, d('2'), [d('a'), d('b'), d('c')], 'two-');
+    store.update((tx) => {
+      tx.putSnapshot('ctr', 'active');
+      tx.putContainer(container('ef'.repeat(32), 'c', d('2'), d('c'), 'ctr'));
+    });
+    // Image 2 goes, but its container still sits on chain c (and so on a and b).
+    let g = store.update((tx) => {
+      tx.deleteImage(d('2'));
+      return tx.collectGarbage();
+    });
+    assert.deepEqual(g.layers, []);
+    assert.deepEqual(g.blobs, [d('2')]);
+    // The container goes: chain c is unreferenced, a and b are still image 1's.
+    g = store.update((tx) => {
+      tx.deleteContainer('ef'.repeat(32));
+      tx.deleteSnapshot('ctr');
+      return tx.collectGarbage();
+    });
+    assert.deepEqual(g.layers.map((l) => l.chainId), [d('c')]);
+    assert.deepEqual(g.snapshotIds, ['two-2']);
+    // Image 1 goes: everything goes, children before parents.
+    g = store.update((tx) => {
+      tx.deleteImage(d('1'));
+      return tx.collectGarbage();
+    });
+    assert.deepEqual(g.layers.map((l) => l.chainId), [d('b'), d('a')]);
+    assert.deepEqual(g.snapshotIds.sort(), ['one-0', 'one-1']);
+    assert.equal(store.view((tx) => tx.listBlobDigests().length), 0);
+    assert.equal(store.view((tx) => tx.listSnapshotIds().length), 0);
+    store.close();
+  });
+});

@@ -1,0 +1,283 @@
+import Database from 'better-sqlite3';
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import type { ContainerRecord, ContainerState } from '../../core/containers.js';
+import type {
+  BlobRecord,
+  GarbageCollected,
+  ImageRecord,
+  LayerRecord,
+  MetadataStore,
+  ReadTx,
+  SnapshotKind,
+  TagRecord,
+  WriteTx,
+} from '../../core/metadata.js';
+import type { Digest } from '../../pkg/digest.js';
+import { MIGRATIONS } from './schema.js';
+
+interface ImageRow {
+  id: Digest;
+  config_json: string;
+  size: number;
+  loaded_at: string;
+  repo_digests: string;
+  chain_ids: string | null;
+}
+interface LayerRow {
+  chain_id: Digest;
+  diff_id: Digest;
+  parent_chain_id: Digest | null;
+  snapshot_id: string;
+  size: number;
+}
+interface ContainerRow {
+  record: string;
+  state: string;
+  restart_count: number;
+}
+
+/** The parts of a container record kept in the `record` JSON column (state and counters have columns). */
+type StoredContainer = Omit<ContainerRecord, 'state' | 'restartCount'>;
+
+const IMAGE_SELECT = `SELECT i.id, i.config_json, i.size, i.loaded_at, i.repo_digests,
+  (SELECT json_group_array(chain_id) FROM (SELECT chain_id FROM image_layers l WHERE l.image_id = i.id ORDER BY position)) AS chain_ids
+  FROM images i`;
+
+/**
+ * MetadataStore on SQLite in WAL mode (better-sqlite3: synchronous, so a transaction is one uninterrupted
+ * callback). `synchronous=FULL` makes each commit durable before it returns: a committed image or container
+ * survives a power cut, not only a process crash.
+ */
+export class SqliteMetadataStore implements MetadataStore {
+  readonly #db: SqliteDatabase;
+  readonly #stmts = new Map<string, Statement>();
+  readonly #tx: WriteTx;
+
+  constructor(path: string) {
+    this.#db = new Database(path);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = FULL');
+    this.#db.pragma('foreign_keys = ON');
+    this.#db.pragma('busy_timeout = 5000');
+    migrate(this.#db);
+    this.#tx = this.#makeTx();
+  }
+
+  view<T>(fn: (tx: ReadTx) => T): T {
+    // Reads in WAL mode see a consistent snapshot inside a deferred transaction.
+    return this.#db.transaction(() => fn(this.#tx)).deferred();
+  }
+
+  update<T>(fn: (tx: WriteTx) => T): T {
+    return this.#db.transaction(() => fn(this.#tx)).immediate();
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  #stmt(sql: string): Statement {
+    let s = this.#stmts.get(sql);
+    if (s === undefined) {
+      s = this.#db.prepare(sql);
+      this.#stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  #makeTx(): WriteTx {
+    const get = <R>(sql: string, ...params: unknown[]): R | undefined => this.#stmt(sql).get(...params) as R | undefined;
+    const all = <R>(sql: string, ...params: unknown[]): R[] => this.#stmt(sql).all(...params) as R[];
+    const run = (sql: string, ...params: unknown[]): number => this.#stmt(sql).run(...params).changes;
+    const pluck = <R>(sql: string, ...params: unknown[]): R[] => this.#stmt(sql).pluck().all(...params) as R[];
+
+    const toImage = (r: ImageRow): ImageRecord => ({
+      id: r.id,
+      configJson: r.config_json,
+      chainIds: r.chain_ids === null ? [] : (JSON.parse(r.chain_ids) as Digest[]),
+      size: r.size,
+      loadedAt: r.loaded_at,
+      repoDigests: JSON.parse(r.repo_digests) as string[],
+    });
+    const toLayer = (r: LayerRow): LayerRecord => ({
+      chainId: r.chain_id,
+      diffId: r.diff_id,
+      parentChainId: r.parent_chain_id,
+      snapshotId: r.snapshot_id,
+      size: r.size,
+    });
+    const toContainer = (r: ContainerRow): ContainerRecord => ({
+      ...(JSON.parse(r.record) as StoredContainer),
+      state: JSON.parse(r.state) as ContainerState,
+      restartCount: r.restart_count,
+    });
+    const prefixRange = (prefix: string): [string, string] => [prefix, `${prefix}\uffff`];
+
+    return {
+      getBlob: (digest) => {
+        const r = get<{ digest: Digest; size: number; media_type: string }>('SELECT * FROM blobs WHERE digest = ?', digest);
+        return r && { digest: r.digest, size: r.size, mediaType: r.media_type };
+      },
+      listBlobDigests: () => pluck<Digest>('SELECT digest FROM blobs'),
+      getLayer: (chainId) => {
+        const r = get<LayerRow>('SELECT * FROM layers WHERE chain_id = ?', chainId);
+        return r && toLayer(r);
+      },
+      listLayers: () => all<LayerRow>('SELECT * FROM layers').map(toLayer),
+      getImage: (id) => {
+        const r = get<ImageRow>(`${IMAGE_SELECT} WHERE i.id = ?`, id);
+        return r && toImage(r);
+      },
+      listImages: () => all<ImageRow>(`${IMAGE_SELECT} ORDER BY i.loaded_at DESC`).map(toImage),
+      findImageIds: (hexPrefix) =>
+        pluck<Digest>('SELECT id FROM images WHERE id >= ? AND id < ?', ...prefixRange(`sha256:${hexPrefix}`)),
+      getTag: (ref) => get<{ image_id: Digest }>('SELECT image_id FROM tags WHERE ref = ?', ref)?.image_id,
+      listTags: () => all<{ ref: string; image_id: Digest }>('SELECT * FROM tags ORDER BY ref').map((r): TagRecord => ({ ref: r.ref, imageId: r.image_id })),
+      tagsOf: (imageId) => pluck<string>('SELECT ref FROM tags WHERE image_id = ? ORDER BY ref', imageId),
+      getContainer: (id) => {
+        const r = get<ContainerRow>('SELECT record, state, restart_count FROM containers WHERE id = ?', id);
+        return r && toContainer(r);
+      },
+      getContainerByName: (name) => {
+        const r = get<ContainerRow>('SELECT record, state, restart_count FROM containers WHERE name = ?', name);
+        return r && toContainer(r);
+      },
+      findContainerIds: (prefix) => pluck<string>('SELECT id FROM containers WHERE id >= ? AND id < ?', ...prefixRange(prefix)),
+      listContainers: () =>
+        all<ContainerRow>('SELECT record, state, restart_count FROM containers ORDER BY created DESC, id').map(toContainer),
+      containersUsingImage: (imageId) =>
+        all<ContainerRow>('SELECT record, state, restart_count FROM containers WHERE image_id = ? ORDER BY created DESC', imageId).map(
+          toContainer,
+        ),
+      listSnapshotIds: () => pluck<string>('SELECT id FROM snapshots'),
+
+      putBlob: (b: BlobRecord) => {
+        run('INSERT OR IGNORE INTO blobs (digest, size, media_type) VALUES (?, ?, ?)', b.digest, b.size, b.mediaType);
+      },
+      deleteBlob: (digest) => {
+        run('DELETE FROM blobs WHERE digest = ?', digest);
+      },
+      putLayer: (l) =>
+        run(
+          'INSERT OR IGNORE INTO layers (chain_id, diff_id, parent_chain_id, snapshot_id, size) VALUES (?, ?, ?, ?, ?)',
+          l.chainId,
+          l.diffId,
+          l.parentChainId,
+          l.snapshotId,
+          l.size,
+        ) === 1,
+      deleteLayer: (chainId) => {
+        run('DELETE FROM layers WHERE chain_id = ?', chainId);
+      },
+      putImage: (img) => {
+        run(
+          `INSERT INTO images (id, config_json, size, loaded_at, repo_digests) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET repo_digests = excluded.repo_digests`,
+          img.id,
+          img.configJson,
+          img.size,
+          img.loadedAt,
+          JSON.stringify(img.repoDigests),
+        );
+        run('DELETE FROM image_layers WHERE image_id = ?', img.id);
+        img.chainIds.forEach((chainId, position) => {
+          run('INSERT INTO image_layers (image_id, position, chain_id) VALUES (?, ?, ?)', img.id, position, chainId);
+        });
+      },
+      deleteImage: (id) => {
+        run('DELETE FROM tags WHERE image_id = ?', id);
+        run('DELETE FROM images WHERE id = ?', id);
+      },
+      setTag: (ref, imageId) => {
+        run('INSERT INTO tags (ref, image_id) VALUES (?, ?) ON CONFLICT (ref) DO UPDATE SET image_id = excluded.image_id', ref, imageId);
+      },
+      deleteTag: (ref) => {
+        run('DELETE FROM tags WHERE ref = ?', ref);
+      },
+      putSnapshot: (id, kind: SnapshotKind) => {
+        run('INSERT INTO snapshots (id, kind) VALUES (?, ?)', id, kind);
+      },
+      deleteSnapshot: (id) => {
+        run('DELETE FROM snapshots WHERE id = ?', id);
+      },
+      putContainer: (c) => {
+        const { state, restartCount, ...stored } = c;
+        run(
+          `INSERT INTO containers (id, name, image_id, top_chain_id, snapshot_id, created, record, state, restart_count)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET name = excluded.name, record = excluded.record, state = excluded.state,
+             restart_count = excluded.restart_count`,
+          c.id,
+          c.name,
+          c.imageId,
+          c.topChainId,
+          c.snapshotId,
+          c.created,
+          JSON.stringify(stored satisfies StoredContainer),
+          JSON.stringify(state),
+          restartCount,
+        );
+      },
+      updateContainerState: (id, state, opts) => {
+        if (opts?.restartCount !== undefined) {
+          run('UPDATE containers SET state = ?, restart_count = ? WHERE id = ?', JSON.stringify(state), opts.restartCount, id);
+        } else {
+          run('UPDATE containers SET state = ? WHERE id = ?', JSON.stringify(state), id);
+        }
+      },
+      renameContainer: (id, name) => {
+        run(`UPDATE containers SET name = ?, record = json_set(record, '$.name', ?) WHERE id = ?`, name, name, id);
+      },
+      deleteContainer: (id) => {
+        run('DELETE FROM containers WHERE id = ?', id);
+      },
+      collectGarbage: (): GarbageCollected => {
+        // Mark: every layer an image lists or a container sits on, and all their ancestors.
+        const live = new Set(
+          pluck<Digest>(`WITH RECURSIVE live(chain_id) AS (
+              SELECT chain_id FROM image_layers
+              UNION SELECT top_chain_id FROM containers WHERE top_chain_id IS NOT NULL
+              UNION SELECT l.parent_chain_id FROM layers l JOIN live ON l.chain_id = live.chain_id
+                WHERE l.parent_chain_id IS NOT NULL)
+            SELECT chain_id FROM live`),
+        );
+        // Sweep children before parents so the parent foreign key never blocks a delete.
+        const dead = all<LayerRow>('SELECT * FROM layers').map(toLayer).filter((l) => !live.has(l.chainId));
+        const depth = (l: LayerRecord): number => {
+          let d = 0;
+          for (let p = l.parentChainId; p !== null; p = dead.find((x) => x.chainId === p)?.parentChainId ?? null) d++;
+          return d;
+        };
+        dead.sort((a, b) => depth(b) - depth(a));
+        for (const l of dead) run('DELETE FROM layers WHERE chain_id = ?', l.chainId);
+        const snapshotIds = pluck<string>(
+          `SELECT id FROM snapshots s WHERE
+             NOT EXISTS (SELECT 1 FROM layers l WHERE l.snapshot_id = s.id) AND
+             NOT EXISTS (SELECT 1 FROM containers c WHERE c.snapshot_id = s.id)`,
+        );
+        for (const id of snapshotIds) run('DELETE FROM snapshots WHERE id = ?', id);
+        const blobs = pluck<Digest>(
+          `SELECT digest FROM blobs b WHERE
+             NOT EXISTS (SELECT 1 FROM layers l WHERE l.diff_id = b.digest) AND
+             NOT EXISTS (SELECT 1 FROM images i WHERE i.id = b.digest)`,
+        );
+        for (const d of blobs) run('DELETE FROM blobs WHERE digest = ?', d);
+        return { layers: dead, blobs, snapshotIds };
+      },
+    };
+  }
+}
+
+function migrate(db: SqliteDatabase): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`Metadata schema version ${current} is newer than this berthd understands (${MIGRATIONS.length})`);
+  }
+  if (current === MIGRATIONS.length) return;
+  db.transaction(() => {
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      db.exec(MIGRATIONS[v] ?? '');
+    }
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+}

@@ -1,0 +1,275 @@
+import { posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import tar from 'tar-stream';
+import { InvalidArgumentError } from '../../core/errdefs.js';
+import { MEDIA_TYPE_DOCKER_CONFIG, MEDIA_TYPE_DOCKER_LAYER } from '../../core/images.js';
+import type { LayerRecord } from '../../core/metadata.js';
+import type { Digest } from '../../pkg/digest.js';
+import { decompressStream } from '../../pkg/decompress.js';
+import { familiarString, normalizedString, parseReference, withDefaultTag } from '../../pkg/reference.js';
+import { parseImageConfig } from './image-config.js';
+import { IMAGES_LOCK, type ImageStoreDeps } from './image-store-deps.js';
+import { discardLayers, recordLayers, unpackLayers } from './layer-unpacker.js';
+
+/** Files small enough to hold in memory that describe the archive rather than hold content. */
+const METADATA_FILES = new Set(['manifest.json', 'repositories', 'index.json', 'oci-layout']);
+const MAX_METADATA_BYTES = 8 * 1024 * 1024;
+const MAX_ENTRIES = 100_000;
+
+interface ManifestEntry {
+  Config: string;
+  RepoTags: string[] | null;
+  Layers: string[];
+}
+
+/** A line of Docker's JSON message stream, as `docker load` prints it. */
+export type LoadMessage = { stream: string };
+
+/**
+ * Loads a `docker save` archive (both the legacy layout and Docker 25+'s OCI-layout one). Every regular file
+ * is ingested into the content store as it streams past (the manifest may come last), then manifest.json
+ * says which blob is which. Layers are checked against the config's diff IDs, unpacked once per chain ID, and
+ * the images and tags are recorded in one transaction at the very end: a bad or truncated archive leaves no
+ * image, and files it left behind are removed before this returns.
+ */
+export async function loadImageArchive(
+  deps: ImageStoreDeps,
+  body: Readable,
+  emit: (msg: LoadMessage) => void,
+  opts: { signal?: AbortSignal } = {},
+): Promise<void> {
+  await deps.locks.withLock(IMAGES_LOCK, async () => {
+    const ingested = new Set<Digest>();
+    let newLayers: LayerRecord[] = [];
+    let committed = false;
+    try {
+      const archive = await readArchive(deps, body, ingested, opts);
+      const manifestBytes = archive.metadata.get('manifest.json');
+      if (manifestBytes === undefined) {
+        throw new InvalidArgumentError('invalid archive: manifest.json not found (is this a docker save archive?)');
+      }
+      const manifest = parseManifest(manifestBytes);
+      const blobOf = (name: string): Digest => {
+        const resolved = archive.resolve(name);
+        const digest = resolved === undefined ? undefined : archive.files.get(resolved);
+        if (digest === undefined) throw new InvalidArgumentError(`invalid archive: "${name}" named in manifest.json is missing`);
+        return digest;
+      };
+
+      const images: { id: Digest; configJson: string; chainIds: Digest[]; tags: string[] }[] = [];
+      for (const entry of manifest) {
+        const configDigest = blobOf(entry.Config);
+        const configBytes = await readAll(deps.content.read(configDigest));
+        const config = parseImageConfig(configBytes, entry.Config);
+        const expected = config.rootfs.diff_ids;
+        if (expected.length !== entry.Layers.length) {
+          throw new InvalidArgumentError(
+            `invalid archive: image config lists ${expected.length} layers but manifest.json lists ${entry.Layers.length}`,
+          );
+        }
+        const diffIds: Digest[] = [];
+        for (const [i, layerName] of entry.Layers.entries()) {
+          const diffId = await uncompressedBlob(deps, blobOf(layerName), ingested, opts.signal);
+          if (diffId !== expected[i]) {
+            throw new InvalidArgumentError(`invalid diffID for layer ${i}: expected "${expected[i]}", got "${diffId}"`);
+          }
+          diffIds.push(diffId);
+        }
+        const unpacked = await unpackLayers(deps, diffIds, opts);
+        newLayers = newLayers.concat(unpacked.newLayers);
+        const tags = (entry.RepoTags ?? []).map((t) => {
+          try {
+            return withDefaultTag(parseReference(t));
+          } catch {
+            throw new InvalidArgumentError(`invalid archive: invalid tag "${t}" in manifest.json`);
+          }
+        });
+        images.push({
+          id: configDigest,
+          configJson: configBytes.toString('utf8'),
+          chainIds: unpacked.chainIds,
+          tags: tags.map((t) => normalizedString(t)),
+        });
+      }
+
+      const blobSizes = new Map<Digest, number>();
+      for (const img of images) {
+        blobSizes.set(img.id, Buffer.byteLength(img.configJson));
+        for (const diffId of diffIdsOf(deps, img.chainIds, newLayers)) blobSizes.set(diffId, (await deps.content.info(diffId)).size);
+      }
+      const messages: string[] = [];
+      const redundant = deps.metadata.update((tx) => {
+        const beaten = recordLayers(tx, newLayers);
+        for (const img of images) {
+          tx.putBlob({ digest: img.id, size: blobSizes.get(img.id) ?? 0, mediaType: MEDIA_TYPE_DOCKER_CONFIG });
+          for (const chainId of img.chainIds) {
+            const diffId = tx.getLayer(chainId)!.diffId;
+            tx.putBlob({ digest: diffId, size: blobSizes.get(diffId) ?? 0, mediaType: MEDIA_TYPE_DOCKER_LAYER });
+          }
+          const existing = tx.getImage(img.id);
+          const size = img.chainIds.reduce((sum, c) => sum + (tx.getLayer(c)?.size ?? 0), 0);
+          tx.putImage({
+            id: img.id,
+            configJson: img.configJson,
+            chainIds: img.chainIds,
+            size,
+            loadedAt: existing?.loadedAt ?? deps.now().toISOString(),
+            repoDigests: existing?.repoDigests ?? [],
+          });
+          for (const ref of img.tags) {
+            const old = tx.getTag(ref);
+            const familiar = familiarString(parseReference(ref));
+            if (old !== undefined && old !== img.id) {
+              messages.push(`The image ${familiar} already exists, renaming the old one with ID ${old} to empty string`);
+            }
+            tx.setTag(ref, img.id);
+            messages.push(`Loaded image: ${familiar}`);
+          }
+          if (img.tags.length === 0) messages.push(`Loaded image ID: ${img.id}`);
+        }
+        return beaten;
+      });
+      committed = true;
+      await discardLayers(deps, redundant);
+      for (const m of messages) emit({ stream: `${m}\n` });
+    } catch (err) {
+      if (!committed) await discardLayers(deps, newLayers);
+      throw err;
+    } finally {
+      // Whatever was ingested but is not recorded (a failed load, or archive files that are not image content).
+      const known = deps.metadata.view((tx) => new Set(tx.listBlobDigests()));
+      await Promise.all([...ingested].filter((d) => !known.has(d)).map((d) => deps.content.delete(d).catch(() => undefined)));
+    }
+  });
+}
+
+/** The diff IDs of a chain, from the new layers or the ones already recorded. */
+function diffIdsOf(deps: ImageStoreDeps, chainIds: Digest[], fresh: LayerRecord[]): Digest[] {
+  return chainIds.map(
+    (c) => fresh.find((l) => l.chainId === c)?.diffId ?? deps.metadata.view((tx) => tx.getLayer(c))?.diffId ?? c,
+  );
+}
+
+interface ReadArchive {
+  /** Archive path → blob digest of its content. */
+  files: Map<string, Digest>;
+  metadata: Map<string, Buffer>;
+  /** Follows symlinks inside the archive (legacy archives link duplicate layers). */
+  resolve(name: string): string | undefined;
+}
+
+async function readArchive(
+  deps: ImageStoreDeps,
+  body: Readable,
+  ingested: Set<Digest>,
+  opts: { signal?: AbortSignal },
+): Promise<ReadArchive> {
+  const { stream } = await decompressStream(body);
+  const extract = tar.extract();
+  stream.on('error', (err) => extract.destroy(err));
+  stream.pipe(extract);
+  const files = new Map<string, Digest>();
+  const metadata = new Map<string, Buffer>();
+  const links = new Map<string, string>();
+  let entries = 0;
+  try {
+    for await (const entry of extract) {
+      if (++entries > MAX_ENTRIES) throw new InvalidArgumentError('invalid archive: too many entries');
+      const name = normalizeName(entry.header.name);
+      if (entry.header.type === 'file' || entry.header.type === 'contiguous-file') {
+        if (METADATA_FILES.has(name)) {
+          metadata.set(name, await readAll(entry as unknown as Readable, MAX_METADATA_BYTES, name));
+        } else {
+          const info = await deps.content.ingest(entry as unknown as Readable, { signal: opts.signal });
+          ingested.add(info.digest);
+          files.set(name, info.digest);
+        }
+      } else {
+        if (entry.header.type === 'symlink' && entry.header.linkname) {
+          links.set(name, normalizeName(posix.join(posix.dirname(name), entry.header.linkname)));
+        }
+        entry.resume();
+      }
+    }
+  } catch (err) {
+    throw archiveError(err);
+  }
+  return {
+    files,
+    metadata,
+    resolve(name: string): string | undefined {
+      let n = normalizeName(name);
+      for (let hops = 0; hops < 16; hops++) {
+        if (files.has(n)) return n;
+        const next = links.get(n);
+        if (next === undefined) return undefined;
+        n = next;
+      }
+      return undefined;
+    },
+  };
+}
+
+function archiveError(err: unknown): Error {
+  if (err instanceof InvalidArgumentError) return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  return new InvalidArgumentError(`invalid archive: ${msg}`, { cause: err });
+}
+
+function normalizeName(name: string): string {
+  const n = posix.normalize(name.replace(/^\.\//, ''));
+  if (n.startsWith('/') || n === '..' || n.startsWith('../')) {
+    throw new InvalidArgumentError(`invalid archive: entry "${name}" points outside the archive`);
+  }
+  return n.replace(/\/$/, '');
+}
+
+function parseManifest(bytes: Buffer): ManifestEntry[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new InvalidArgumentError(`invalid archive: manifest.json: ${(err as Error).message}`);
+  }
+  const bad = (): never => {
+    throw new InvalidArgumentError('invalid archive: manifest.json must be a list of {Config, RepoTags, Layers}');
+  };
+  if (!Array.isArray(raw) || raw.length === 0) return bad();
+  return raw.map((e: unknown): ManifestEntry => {
+    if (typeof e !== 'object' || e === null) return bad();
+    const o = e as Record<string, unknown>;
+    const config = o['Config'];
+    const layers = o['Layers'];
+    const tags = o['RepoTags'];
+    if (typeof config !== 'string') return bad();
+    if (!Array.isArray(layers) || !layers.every((l) => typeof l === 'string')) return bad();
+    if (tags !== null && tags !== undefined && (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string'))) return bad();
+    return { Config: config, Layers: layers as string[], RepoTags: (tags as string[] | null | undefined) ?? null };
+  });
+}
+
+/**
+ * Returns the digest of the uncompressed form of a layer blob: the blob itself when it is a plain tar,
+ * otherwise a new blob holding its decompressed bytes.
+ */
+async function uncompressedBlob(deps: ImageStoreDeps, digest: Digest, ingested: Set<Digest>, signal?: AbortSignal): Promise<Digest> {
+  const { compression, stream } = await decompressStream(deps.content.read(digest));
+  if (compression === 'none') {
+    stream.destroy();
+    return digest;
+  }
+  const info = await deps.content.ingest(stream, { signal });
+  ingested.add(info.digest);
+  return info.digest;
+}
+
+export async function readAll(stream: AsyncIterable<Uint8Array>, limit = Number.MAX_SAFE_INTEGER, what = 'data'): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of stream) {
+    size += c.length;
+    if (size > limit) throw new InvalidArgumentError(`invalid archive: ${what} is too large`);
+    chunks.push(Buffer.from(c));
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,248 @@
+/**
+ * Test harness for end-to-end tests: a real berthd on a private data root, exec root, socket and cgroup
+ * parent, driven by the real docker CLI and by berth. `stop()` removes everything the run made, even after a
+ * failure: containers (through the API, then their monitors by pid), mounts under the private roots, the
+ * cgroup parent, the directories. It never touches another engine's state and kills only pids it started.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { join, resolve } from 'node:path';
+
+// Tests are bundled into dist/ before they run, so paths are taken from the working directory (the repo root).
+export const REPO = resolve(process.cwd());
+const BERTH = join(REPO, 'bin/berth');
+const BERTHD = join(REPO, 'bin/berthd');
+export const BUSYBOX_TAR = join(REPO, 'images/busybox.tar');
+
+/** The real docker CLI (v28 on this machine image), falling back to whatever `docker` is on PATH. */
+export const DOCKER = existsSync('/usr/local/bin/docker') ? '/usr/local/bin/docker' : 'docker';
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface TestDaemon {
+  root: string;
+  dataRoot: string;
+  execRoot: string;
+  socket: string;
+  host: string;
+  cgroupParent: string;
+  env: NodeJS.ProcessEnv;
+  pid: number;
+  /** Runs the docker CLI against this daemon. */
+  docker(args: string[], opts?: { input?: string | Buffer; timeoutMs?: number }): CommandResult;
+  /** Runs berth against this daemon. */
+  berth(args: string[], opts?: { input?: string | Buffer; timeoutMs?: number }): CommandResult;
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }>;
+  /** Stops berthd (containers keep running), as a crash or an upgrade would. */
+  stopDaemon(signal?: NodeJS.Signals): Promise<void>;
+  startDaemon(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function ensureBusyboxImage(): string {
+  if (!existsSync(BUSYBOX_TAR)) {
+    const r = spawnSync(process.execPath, [join(REPO, 'scripts/make-busybox-image.mjs'), BUSYBOX_TAR], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`make-busybox-image failed: ${r.stderr}`);
+  }
+  return BUSYBOX_TAR;
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, opts: { input?: string | Buffer; timeoutMs?: number } = {}): CommandResult {
+  const r = spawnSync(cmd, args, { env, input: opts.input, encoding: 'utf8', timeout: opts.timeoutMs ?? 60_000, maxBuffer: 256 * 1024 * 1024 });
+  return { code: r.status ?? (r.signal ? 128 : 1), stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+export async function startTestDaemon(opts: { loadBusybox?: boolean } = {}): Promise<TestDaemon> {
+  // Short paths: conmon's attach socket lives under the exec root and must stay under 108 bytes.
+  const root = mkdtempSync('/tmp/bt-');
+  const dataRoot = join(root, 'data');
+  const execRoot = join(root, 'run');
+  const socket = join(root, 'berth.sock');
+  const host = `unix://${socket}`;
+  const cgroupParent = `/berth-test-${root.slice(-6)}`;
+  const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: host, DOCKER_CONFIG: join(root, 'docker-config'), DOCKER_CLI_HINTS: 'false' };
+  delete env['DOCKER_CONTEXT'];
+  let child: ChildProcess | undefined;
+  const daemonLog: string[] = [];
+
+  const startDaemon = async (): Promise<void> => {
+    child = spawn(
+      process.execPath,
+      [BERTHD, '-H', host, '--data-root', dataRoot, '--exec-root', execRoot, '--pidfile', join(root, 'berthd.pid'), '--cgroup-parent', cgroupParent, '--log-level', 'debug'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout?.on('data', (d: Buffer) => daemonLog.push(d.toString()));
+    child.stderr?.on('data', (d: Buffer) => daemonLog.push(d.toString()));
+    const started = Date.now();
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`berthd exited early (${child.exitCode}):\n${daemonLog.join('')}`);
+      const ok = await ping(socket).catch(() => false);
+      if (ok) return;
+      if (Date.now() - started > 20_000) throw new Error(`berthd did not answer within 20 s:\n${daemonLog.join('')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  const stopDaemon = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
+    const c = child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill(signal);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (c.exitCode === null && c.signalCode === null) {
+      c.kill('SIGKILL');
+      await exited;
+    }
+  };
+
+  const daemon: TestDaemon = {
+    root,
+    dataRoot,
+    execRoot,
+    socket,
+    host,
+    cgroupParent,
+    env,
+    get pid() {
+      return child?.pid ?? 0;
+    },
+    docker: (args, o) => run(DOCKER, args, env, o),
+    berth: (args, o) => run(process.execPath, [BERTH, ...args], env, o),
+    api: (method, path, body) => apiRequest(socket, method, path, body),
+    stopDaemon,
+    startDaemon,
+    async stop() {
+      try {
+        if (child && child.exitCode === null) {
+          const list = await apiRequest(socket, 'GET', '/containers/json?all=1').catch(() => undefined);
+          const ids = list && list.status === 200 ? (JSON.parse(list.body) as { Id: string }[]).map((c) => c.Id) : [];
+          await Promise.all(ids.map((id) => apiRequest(socket, 'DELETE', `/containers/${id}?force=1`).catch(() => undefined)));
+        }
+      } finally {
+        await stopDaemon();
+        cleanupRoots(root, cgroupParent);
+      }
+      if (process.env['BERTH_TEST_DAEMON_LOG'] === '1') process.stderr.write(daemonLog.join(''));
+    },
+  };
+  try {
+    await startDaemon();
+    if (opts.loadBusybox !== false) {
+      const r = daemon.berth(['load', '-i', ensureBusyboxImage()]);
+      if (r.code !== 0) throw new Error(`loading busybox failed: ${r.stderr}`);
+    }
+  } catch (err) {
+    await daemon.stop();
+    throw err;
+  }
+  return daemon;
+}
+
+/**
+ * Kills monitors and container processes that still run from our exec root (only pids whose command line
+ * names it, which only we can have started), unmounts everything under the test root, removes the cgroup
+ * parent in every hierarchy and deletes the tree.
+ */
+function cleanupRoots(root: string, cgroupParent: string): void {
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (cmdline.includes(`${root}/`) && Number(pid) !== process.pid) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+  const runcRoot = join(root, 'run/runtime/runc');
+  if (existsSync(runcRoot)) {
+    for (const id of readdirSync(runcRoot)) spawnSync('runc', ['--root', runcRoot, 'delete', '--force', id]);
+  }
+  for (let i = 0; i < 3; i++) {
+    const mounts = readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[1] ?? '')
+      .filter((m) => m.startsWith(`${root}/`))
+      .sort((a, b) => b.length - a.length);
+    if (mounts.length === 0) break;
+    for (const m of mounts) spawnSync('umount', ['-l', m]);
+  }
+  for (const hierarchy of cgroupHierarchies()) removeCgroupTree(join(hierarchy, cgroupParent));
+  rmSync(root, { recursive: true, force: true });
+}
+
+function cgroupHierarchies(): string[] {
+  return readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((f) => f[2] === 'cgroup' || f[2] === 'cgroup2')
+    .map((f) => f[1] ?? '')
+    .filter(Boolean);
+}
+
+function removeCgroupTree(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) removeCgroupTree(join(dir, entry.name));
+  }
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Still has processes; nothing more we may do.
+  }
+}
+
+/** Mounts and processes that mention a root: what a test must have cleaned up. */
+export function leftovers(root: string): { mounts: string[]; pids: number[] } {
+  const mounts = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1] ?? '')
+    .filter((m) => m.startsWith(`${root}/`));
+  const pids: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`${root}/`)) pids.push(Number(pid));
+    } catch {
+      // Gone.
+    }
+  }
+  return { mounts, pids };
+}
+
+function ping(socket: string): Promise<boolean> {
+  return apiRequest(socket, 'GET', '/_ping').then((r) => r.status === 200);
+}
+
+export function apiRequest(
+  socket: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolvePromise, reject) => {
+    const data = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+    const req = request(
+      { socketPath: socket, method, path, headers: data === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.setTimeout(60_000, () => req.destroy(new Error(`timeout: ${method} ${path}`)));
+    if (data !== undefined) req.write(data);
+    req.end();
+  });
+}

@@ -1,0 +1,195 @@
+// The real docker CLI against berthd: running containers, listing them, logs, stop, wait, rm, and errors.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DOCKER, leftovers, startTestDaemon, type TestDaemon } from '../harness.js';
+
+let d: TestDaemon;
+before(async () => {
+  d = await startTestDaemon();
+});
+after(async () => {
+  const root = d?.root;
+  await d?.stop();
+  if (root) assert.deepEqual(leftovers(root), { mounts: [], pids: [] }, 'the test run left mounts or processes behind');
+});
+
+describe('docker run', () => {
+  it('runs a command and streams its output; --rm removes the container', () => {
+    const before = d.docker(['ps', '-a', '-q']).stdout;
+    const r = d.docker(['run', '--rm', 'busybox', 'echo', 'hello from berth']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'hello from berth\n');
+    assert.equal(d.docker(['ps', '-a', '-q']).stdout, before);
+  });
+
+  it('keeps stdout and stderr apart', () => {
+    const r = d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2']);
+    assert.equal(r.stdout, 'out\n');
+    assert.equal(r.stderr, 'err\n');
+  });
+
+  it('the container’s exit code becomes the CLI’s', () => {
+    assert.equal(d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'exit 3']).code, 3);
+  });
+
+  it('shows output while the process is still running', async () => {
+    const started = Date.now();
+    const child = spawn(DOCKER, ['run', '--rm', 'busybox', 'sh', '-c', 'echo first; sleep 3; echo second'], { env: d.env });
+    const firstAt = await new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (b: Buffer) => {
+        if (b.toString().includes('first')) resolve(Date.now() - started);
+      });
+      child.on('exit', () => reject(new Error('exited before printing')));
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const total = Date.now() - started;
+    assert.equal(code, 0);
+    assert.ok(total - firstAt >= 2500, `first line came ${firstAt} ms after start but the run took ${total} ms`);
+  });
+
+  it('applies -e, --env-file, -w, -u, --hostname, --entrypoint and --label', () => {
+    const dir = mkdtempSync('/tmp/bt-env-');
+    try {
+      const envFile = join(dir, 'env');
+      writeFileSync(envFile, '# comment\nFROM_FILE=yes\n');
+      const r = d.docker([
+        'run', '--rm', '-e', 'A=1', '--env-file', envFile, '-w', '/tmp', '-u', 'nobody', '--hostname', 'boxhost',
+        'busybox', 'sh', '-c', 'echo $A $FROM_FILE $(pwd) $(id -u) $(hostname) $HOME',
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, '1 yes /tmp 65534 boxhost /home\n');
+      const ep = d.docker(['run', '--rm', '--entrypoint', 'echo', 'busybox', 'via', 'entrypoint']);
+      assert.equal(ep.stdout, 'via entrypoint\n');
+      const uid = d.docker(['run', '--rm', '-u', '1234:5678', 'busybox', 'sh', '-c', 'echo $(id -u):$(id -g)']);
+      assert.equal(uid.stdout, '1234:5678\n');
+      const labelled = d.docker(['create', '--label', 'team=blue', '--name', 'labelled', 'busybox', 'true']);
+      assert.equal(labelled.code, 0, labelled.stderr);
+      assert.equal(d.docker(['inspect', '--format', '{{index .Config.Labels "team"}}', 'labelled']).stdout.trim(), 'blue');
+      assert.equal(d.docker(['rm', 'labelled']).code, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('has /etc/hosts, /etc/hostname, /etc/resolv.conf and only loopback', () => {
+    const r = d.docker(['run', '--rm', '--hostname', 'h1', 'busybox', 'sh', '-c', 'cat /etc/hostname; grep -c localhost /etc/hosts; test -f /etc/resolv.conf && echo resolv; ls /sys/class/net']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'h1\n2\nresolv\nlo\n');
+  });
+
+  it('runs as a separate pid namespace with Docker’s default capabilities', () => {
+    const r = d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'echo $$; grep CapEff /proc/self/status']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '1\nCapEff:\t00000000a80425fb\n');
+  });
+
+  it('writes go to the container’s own layer, not the image', () => {
+    assert.equal(d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'echo changed > /bin/busybox-note; rm /bin/ls']).code, 0);
+    const r = d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'test -e /bin/busybox-note || echo clean; test -e /bin/ls && echo ls-present']);
+    assert.equal(r.stdout, 'clean\nls-present\n');
+  });
+
+  it('exits 127 for a command that does not exist and 126 for one that cannot be executed', () => {
+    const missing = d.docker(['run', '--rm', 'busybox', 'no-such-command']);
+    assert.equal(missing.code, 127, missing.stderr);
+    assert.match(missing.stderr, /executable file not found/);
+    const notExec = d.docker(['run', '--rm', 'busybox', '/etc/passwd']);
+    assert.equal(notExec.code, 126, notExec.stderr);
+    assert.match(notExec.stderr, /permission denied/);
+  });
+
+  it('refuses an invalid reference and an unknown image in Docker’s words', () => {
+    const bad = d.docker(['run', 'Busybox:']);
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /invalid reference format/);
+    const missing = d.docker(['create', 'nosuchimage:1']);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /nosuchimage:1/);
+    const api = d.api('POST', '/v1.43/containers/create', { Image: 'Busybox:' });
+    return api.then((res) => {
+      assert.equal(res.status, 400);
+      assert.match(JSON.parse(res.body).message, /invalid reference format/);
+    });
+  });
+});
+
+describe('detached containers: ps, logs, stop, wait, inspect, rm', () => {
+  it('runs detached and is listed by ps with its filters', () => {
+    const r = d.docker(['run', '-d', '--name', 'sleeper', '--label', 'role=sleeper', 'busybox', 'sh', '-c', 'echo one; echo two; echo three >&2; exec sleep 300']);
+    assert.equal(r.code, 0, r.stderr);
+    const id = r.stdout.trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    const ps = d.docker(['ps']);
+    assert.match(ps.stdout, /^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES\n/);
+    assert.match(ps.stdout, new RegExp(`${id.slice(0, 12)}\\s+busybox\\s+"sh -c 'echo one; e…"\\s+.*Up .*sleeper`));
+    assert.equal(d.docker(['ps', '-q', '--no-trunc']).stdout.split('\n').includes(id), true);
+    assert.equal(d.docker(['ps', '-q', '--filter', 'name=sleep']).stdout.trim(), id.slice(0, 12));
+    assert.equal(d.docker(['ps', '-q', '--filter', 'label=role=sleeper']).stdout.trim(), id.slice(0, 12));
+    assert.equal(d.docker(['ps', '-q', '--filter', `id=${id.slice(0, 8)}`]).stdout.trim(), id.slice(0, 12));
+    assert.equal(d.docker(['ps', '-q', '--filter', 'ancestor=busybox', '--filter', 'name=sleeper']).stdout.trim(), id.slice(0, 12));
+    assert.equal(d.docker(['ps', '-q', '--filter', 'status=running', '--filter', 'name=sleeper']).stdout.trim(), id.slice(0, 12));
+    assert.equal(d.docker(['ps', '-q', '--filter', 'status=exited', '--filter', 'name=sleeper']).stdout.trim(), '');
+    assert.equal(d.docker(['ps', '-l', '-q']).stdout.trim(), id.slice(0, 12));
+    assert.equal(d.docker(['ps', '-n', '1', '-q']).stdout.trim(), id.slice(0, 12));
+  });
+
+  it('logs, with --tail and -t', async () => {
+    for (let i = 0; i < 50 && !d.docker(['logs', 'sleeper']).stdout.includes('two'); i++) await new Promise((r) => setTimeout(r, 100));
+    const all = d.docker(['logs', 'sleeper']);
+    assert.equal(all.stdout, 'one\ntwo\n');
+    assert.equal(all.stderr, 'three\n');
+    assert.equal(d.docker(['logs', '--tail', '1', 'sleeper']).stdout + d.docker(['logs', '--tail', '1', 'sleeper']).stderr, 'three\n');
+    const ts = d.docker(['logs', '-t', 'sleeper']).stdout.split('\n')[0] ?? '';
+    assert.match(ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z one$/);
+  });
+
+  it('stop escalates to SIGKILL for a process that ignores SIGTERM; wait and inspect report 137', () => {
+    const started = Date.now();
+    const r = d.docker(['stop', '-t', '1', 'sleeper']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'sleeper');
+    assert.ok(Date.now() - started < 8000);
+    assert.equal(d.docker(['wait', 'sleeper']).stdout.trim(), '137');
+    const state = JSON.parse(d.docker(['inspect', '--format', '{{json .State}}', 'sleeper']).stdout) as { Status: string; ExitCode: number; Running: boolean };
+    assert.equal(state.Status, 'exited');
+    assert.equal(state.ExitCode, 137);
+    assert.equal(state.Running, false);
+    assert.match(d.docker(['ps', '-a', '--filter', 'name=sleeper']).stdout, /Exited \(137\)/);
+    assert.equal(d.docker(['logs', 'sleeper']).stdout, 'one\ntwo\n');
+  });
+
+  it('rm removes a stopped container; a running one needs -f', () => {
+    assert.equal(d.docker(['rm', 'sleeper']).code, 0);
+    assert.equal(d.docker(['ps', '-a', '-q', '--filter', 'name=sleeper']).stdout.trim(), '');
+    const id = d.docker(['run', '-d', 'busybox', 'sleep', '300']).stdout.trim();
+    const refused = d.docker(['rm', id]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /You cannot remove a running container/);
+    assert.equal(d.docker(['rm', '-f', id]).code, 0);
+    assert.equal(d.docker(['ps', '-a', '-q', '--no-trunc']).stdout.includes(id), false);
+  });
+
+  it('create then start, and wait for the exit code', () => {
+    const id = d.docker(['create', 'busybox', 'sh', '-c', 'exit 42']).stdout.trim();
+    assert.match(d.docker(['ps', '-a', '--filter', `id=${id}`]).stdout, /Created/);
+    assert.equal(d.docker(['start', id]).code, 0);
+    assert.equal(d.docker(['wait', id]).stdout.trim(), '42');
+    assert.equal(d.docker(['rm', id]).code, 0);
+  });
+
+  it('unknown containers are 404s in Docker’s words; a duplicate name is a 409', () => {
+    const r = d.docker(['inspect', '--type', 'container', 'nosuchcontainer']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /No such container: nosuchcontainer/);
+    assert.match(d.docker(['rm', 'nosuchcontainer']).stderr, /No such container: nosuchcontainer/);
+    assert.match(d.docker(['stop', 'nosuchcontainer']).stderr, /No such container: nosuchcontainer/);
+    assert.equal(d.docker(['create', '--name', 'dup', 'busybox', 'true']).code, 0);
+    const dup = d.docker(['create', '--name', 'dup', 'busybox', 'true']);
+    assert.equal(dup.code, 125);
+    assert.match(dup.stderr, /Conflict\. The container name "\/dup" is already in use by container "[0-9a-f]{64}"/);
+    assert.equal(d.docker(['rm', 'dup']).code, 0);
+  });
+});
