@@ -308,7 +308,7 @@ export class DockerCommand extends Command {
         lines.push(`  ${c.name().padEnd(Math.max(w, 10))}  ${c.short || c.description()}`);
       }
     }
-    const opts = this.options.filter((o) => !o.hidden && !o.negate);
+    const opts = this.options.filter((o) => !o.hidden);
     if (opts.length > 0) {
       lines.push('', this.parent ? 'Options:' : 'Global Options:');
       const rows = [...opts]

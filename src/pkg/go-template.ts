@@ -21,6 +21,11 @@ export { TemplateParseError } from './go-template-parse.js';
 
 /** Go's invalid `reflect.Value`: what a missing map key evaluates to; prints as `<no value>`. */
 export const NO_VALUE: unique symbol = Symbol('no value');
+/**
+ * Optional method returning an object's JSON text, as a Go `MarshalJSON` would (used verbatim by the `json`
+ * function; Docker's formatter contexts marshal with HTML escaping, which JSON.stringify cannot express).
+ */
+export const GO_MARSHAL_JSON: unique symbol = Symbol.for('berth.goTemplate.marshalJSON');
 /** Optional property naming an object's Go type in error messages, e.g. `*formatter.ContainerContext`. */
 export const GO_TYPE: unique symbol = Symbol.for('berth.goTemplate.type');
 
@@ -769,8 +774,16 @@ export const BUILTIN_FUNCS: FuncMap = {
 /** Go's encoding/json with SetEscapeHTML(false): JSON.stringify plus Go's escaping of U+2028/U+2029. */
 export function goJson(v: unknown): string {
   if (v === NO_VALUE || v === undefined) return 'null';
+  if (typeof v === 'object' && v !== null && typeof (v as { [GO_MARSHAL_JSON]?: unknown })[GO_MARSHAL_JSON] === 'function') {
+    return (v as { [GO_MARSHAL_JSON]: () => string })[GO_MARSHAL_JSON]();
+  }
   const s = JSON.stringify(v, (_k, val: unknown) => (typeof val === 'bigint' ? Number(val) : val));
   return (s ?? 'null').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/** Go's json.Marshal escaping: `<`, `>`, `&`, U+2028 and U+2029 as \u escapes. */
+export function goJsonEscapeHtml(json: string): string {
+  return json.replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
 function goTitle(s: string): string {

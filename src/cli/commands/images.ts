@@ -2,19 +2,19 @@
  * Image commands: `images`/`image ls`, `history`, `tag`, `rmi`/`image rm`, `import`, `save`, `load`
  * (docker/cli cli/command/image).
  */
-import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { createWriteStream, promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { EngineApiError } from '../../client/errors.js';
 import type { HistoryItem } from '../../client/types.js';
-import { GO_TYPE } from '../../pkg/go-template.js';
+import { GO_MARSHAL_JSON, GO_TYPE } from '../../pkg/go-template.js';
 import { humanDuration, humanSize } from '../../pkg/units.js';
 import { errorText, handle } from '../action.js';
 import type { CliContext } from '../cli-context.js';
-import { addCommand, exactArgs, maxArgs, minArgs, NO_ARGS, rangeArgs, type DockerCommand } from '../command.js';
+import { addCommand, exactArgs, maxArgs, minArgs, NO_ARGS, type DockerCommand } from '../command.js';
 import { StatusError } from '../errors.js';
-import { DEFAULT_QUIET_FORMAT, ellipsis, goRfc3339, renderFormat, sortedObject, TABLE_FORMAT_KEY, truncateId } from '../format/formatter.js';
+import { DEFAULT_QUIET_FORMAT, ellipsis, goRfc3339, renderFormat, marshalContext, TABLE_FORMAT_KEY, truncateId } from '../format/formatter.js';
 import { IMAGE_HEADER, imageFormat, imageRows } from '../format/image-context.js';
 import { displayJsonMessages } from '../format/jsonmessage.js';
 import { parseNormalizedNamed, ReferenceError, tagNameOnly, tryParseNormalizedNamed } from '../reference.js';
@@ -26,7 +26,8 @@ import { addFilter, parseFilters } from './filters.js';
 interface ImagesOptions {
   quiet?: boolean;
   all?: boolean;
-  noTrunc?: boolean;
+  /** `--no-trunc`: commander stores a negatable flag as `trunc: false`. */
+  trunc?: boolean;
   digests?: boolean;
   format?: string;
   filter: string[];
@@ -43,7 +44,7 @@ async function runImages(ctx: CliContext, args: string[], opts: ImagesOptions, c
   const images = await ctx.client.imageList({ all: opts.all === true, filters });
   const format = opts.format && opts.format.length > 0 ? opts.format : TABLE_FORMAT_KEY;
   const finalFormat = imageFormat(format, opts.quiet === true, opts.digests === true);
-  const rows = imageRows(images, { trunc: !opts.noTrunc, digest: opts.digests === true, format: finalFormat });
+  const rows = imageRows(images, { trunc: opts.trunc !== false, digest: opts.digests === true, format: finalFormat });
   ctx.out(renderFormat(finalFormat, IMAGE_HEADER, rows));
   if (matchName && images.length === 0 && calledAs === 'images' && AMBIGUOUS.has(matchName)) {
     ctx.err(`\nNo images found matching "${matchName}": did you mean "berth image ${matchName}"?\n`);
@@ -115,8 +116,8 @@ export class HistoryContext {
   Comment(): string {
     return this.#h.Comment ?? '';
   }
-  toJSON(): Record<string, unknown> {
-    return sortedObject({
+  [GO_MARSHAL_JSON](): string {
+    return marshalContext({
       Comment: this.Comment(),
       CreatedAt: this.CreatedAt(),
       CreatedBy: this.CreatedBy(),
@@ -130,7 +131,8 @@ export class HistoryContext {
 interface HistoryOptions {
   format?: string;
   human?: boolean;
-  noTrunc?: boolean;
+  /** `--no-trunc`: commander stores a negatable flag as `trunc: false`. */
+  trunc?: boolean;
   quiet?: boolean;
   platform?: string;
 }
@@ -159,7 +161,7 @@ function defineHistory(parent: DockerCommand): void {
       else format = 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
     }
     const now = Date.now();
-    ctx.out(renderFormat(format, HISTORY_HEADER, history.map((h) => new HistoryContext(h, !opts.noTrunc, human, now))));
+    ctx.out(renderFormat(format, HISTORY_HEADER, history.map((h) => new HistoryContext(h, opts.trunc !== false, human, now))));
   });
 }
 
@@ -199,7 +201,8 @@ function defineTag(parent: DockerCommand): void {
 
 interface RmiOptions {
   force?: boolean;
-  noPrune?: boolean;
+  /** `--no-prune` (commander: `prune: false`) */
+  prune?: boolean;
   platform: string[];
 }
 
@@ -221,7 +224,7 @@ function defineRmi(parent: DockerCommand, name: string, aliases: string[]): void
     let fatal = false;
     for (const img of args) {
       try {
-        const dels = await ctx.client.imageRemove(img, { force: opts.force === true, noPrune: opts.noPrune === true });
+        const dels = await ctx.client.imageRemove(img, { force: opts.force === true, noPrune: opts.prune === false });
         for (const d of dels ?? []) ctx.out(d.Deleted ? `Deleted: ${d.Deleted}\n` : `Untagged: ${d.Untagged ?? ''}\n`);
       } catch (e) {
         if (!(e instanceof EngineApiError && e.statusCode === 404)) fatal = true;
@@ -257,7 +260,7 @@ function defineImport(parent: DockerCommand): void {
     name: 'import',
     use: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]',
     short: 'Import the contents from a tarball to create a filesystem image',
-    args: rangeArgs(1, 2),
+    args: minArgs(1),
     aliasesLine: 'berth image import, berth import',
   });
   cmd
@@ -374,4 +377,3 @@ export function registerImageCommands(root: DockerCommand, image: DockerCommand)
   defineRmi(image, 'rm', ['remove']);
 }
 
-export { createReadStream };

@@ -3,11 +3,11 @@
  * (every argument-less field, keys sorted).
  */
 import type { ContainerSummary, Port } from '../../client/types.js';
-import { GO_TYPE } from '../../pkg/go-template.js';
+import { GO_MARSHAL_JSON, GO_TYPE } from '../../pkg/go-template.js';
 import { quote } from '../../pkg/go-fmt.js';
 import { humanDuration, humanSize } from '../../pkg/units.js';
 import { familiarString, tryParseNormalizedNamed } from '../reference.js';
-import { ellipsis, goTimeString, RAW_FORMAT_KEY, sortedObject, TABLE_FORMAT_KEY, truncateId, DEFAULT_QUIET_FORMAT } from './formatter.js';
+import { ellipsis, goTimeString, RAW_FORMAT_KEY, marshalContext, TABLE_FORMAT_KEY, truncateId, DEFAULT_QUIET_FORMAT } from './formatter.js';
 
 export const DEFAULT_CONTAINER_TABLE_FORMAT = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
 
@@ -170,8 +170,8 @@ export class ContainerContext {
     return nets ? Object.keys(nets).join(',') : '';
   }
 
-  toJSON(): Record<string, unknown> {
-    return sortedObject({
+  [GO_MARSHAL_JSON](): string {
+    return marshalContext({
       Command: this.Command(),
       CreatedAt: this.CreatedAt(),
       ID: this.ID(),

@@ -3,7 +3,7 @@
  * row from the column names, then tab-aligned rows), `json` (`{{json .}}` per item) or a raw Go template (one
  * line per item). Items are "sub-contexts": objects whose methods are the template fields (`{{.ID}}`).
  */
-import { DOCKER_HEADER_FUNCS, parseDockerTemplate, TemplateExecError, type Template } from '../../pkg/go-template.js';
+import { DOCKER_HEADER_FUNCS, goJsonEscapeHtml, parseDockerTemplate, TemplateExecError, type Template } from '../../pkg/go-template.js';
 import { StatusError } from '../errors.js';
 import { tabwriterFormat } from './tabwriter.js';
 
@@ -167,4 +167,12 @@ export function sortedObject(entries: Record<string, unknown>): Record<string, u
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(entries).sort()) out[k] = entries[k];
   return out;
+}
+
+/**
+ * docker's formatter.MarshalJSON for a sub-context: `json.Marshal` of the field map, which escapes HTML characters
+ * (`"<none>"` prints as `"\u003cnone\u003e"`), unlike the `json` template function on plain data.
+ */
+export function marshalContext(fields: Record<string, unknown>): string {
+  return goJsonEscapeHtml(JSON.stringify(sortedObject(fields)));
 }

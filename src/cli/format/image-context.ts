@@ -1,9 +1,9 @@
 /** `images` rows: docker/cli's imageContext and the REPOSITORY/TAG/DIGEST expansion of each image. */
 import type { ImageSummary } from '../../client/types.js';
-import { GO_TYPE } from '../../pkg/go-template.js';
+import { GO_MARSHAL_JSON, GO_TYPE } from '../../pkg/go-template.js';
 import { humanDuration, humanSize, humanSize4 } from '../../pkg/units.js';
 import { familiarName, tryParseNormalizedNamed } from '../reference.js';
-import { DEFAULT_QUIET_FORMAT, goTimeString, isTableFormat, RAW_FORMAT_KEY, sortedObject, TABLE_FORMAT_KEY, truncateId } from './formatter.js';
+import { DEFAULT_QUIET_FORMAT, goTimeString, isTableFormat, RAW_FORMAT_KEY, marshalContext, TABLE_FORMAT_KEY, truncateId } from './formatter.js';
 
 const DEFAULT_IMAGE_TABLE_FORMAT = 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{if .CreatedSince }}{{.CreatedSince}}{{else}}N/A{{end}}\t{{.Size}}';
 const DEFAULT_IMAGE_TABLE_FORMAT_WITH_DIGEST =
@@ -94,8 +94,8 @@ export class ImageContext {
     return humanSize4(this.#i.Size - this.#i.SharedSize);
   }
 
-  toJSON(): Record<string, unknown> {
-    return sortedObject({
+  [GO_MARSHAL_JSON](): string {
+    return marshalContext({
       Containers: this.Containers(),
       CreatedAt: this.CreatedAt(),
       CreatedSince: this.CreatedSince(),

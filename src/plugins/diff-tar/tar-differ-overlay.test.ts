@@ -4,9 +4,12 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import type { Mount } from '../../core/mount.js';
 import { OverlaySnapshotter } from '../snapshots-overlay/overlay-snapshotter.js';
+import tarStream from 'tar-stream';
+import { createReadStream } from 'node:fs';
 import { makeTar, type FixtureEntry } from './tar-fixtures.js';
 import { TarDiffer } from './tar-differ.js';
 
@@ -89,6 +92,25 @@ describe('TarDiffer layers under an overlay mount', { skip: isRoot ? false : 'ne
     assert.deepEqual(await readdir(join(snap.contentDir('c1'), 'etc')), ['added']);
   });
 
+  it('unpacks the busybox image from scripts/make-busybox-image.mjs into a layer that runs', async () => {
+    const archive = join(base, 'busybox.tar');
+    const made = spawnSync(process.execPath, ['scripts/make-busybox-image.mjs', archive], { encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    const [manifest] = JSON.parse((await readArchiveMember(archive, 'manifest.json')).toString('utf8')) as Array<{ Layers: string[] }>;
+    const layerPath = manifest?.Layers[0];
+    assert.ok(layerPath);
+    const layerTar = await readArchiveMember(archive, layerPath);
+    let diffId = '';
+    await snap.createLayer('bb', async (dir) => {
+      ({ diffId } = await differ.applyLayer(Readable.from([layerTar]), dir));
+    });
+    assert.equal(diffId, `sha256:${layerPath.split('/').at(-1)}`);
+    const root = snap.contentDir('bb');
+    const run = spawnSync('chroot', [root, '/bin/sh', '-c', 'echo hello from $(id -un) && ls /usr/bin/wget'], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout, 'hello from root\n/usr/bin/wget\n');
+  });
+
   it('shows the same through a read-only view', async () => {
     const [m] = snap.viewMounts(['2', '1']);
     assert.ok(m);
@@ -102,3 +124,16 @@ describe('TarDiffer layers under an overlay mount', { skip: isRoot ? false : 'ne
     }
   });
 });
+
+/** One member of a (small) archive, read whole. */
+async function readArchiveMember(archive: string, name: string): Promise<Buffer> {
+  const extract = tarStream.extract();
+  createReadStream(archive).pipe(extract);
+  let found: Buffer | undefined;
+  for await (const entry of extract) {
+    if (entry.header.name === name) found = await buffer(entry);
+    else for await (const _ of entry);
+  }
+  if (found === undefined) throw new Error(`${name} not in ${archive}`);
+  return found;
+}

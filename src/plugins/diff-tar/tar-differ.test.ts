@@ -165,6 +165,16 @@ describe('TarDiffer.applyLayer', { skip: needsRoot }, () => {
       );
     });
 
+    it('a path through an earlier file', async () => {
+      await assertRefused(
+        [
+          { name: 'a', data: 'a small file, still being written in the background' },
+          { name: 'a/b', data: 'x' },
+        ],
+        'invalid tar entry "a/b": parent "a" is not a directory',
+      );
+    });
+
     it('a whiteout that names nothing', async () => {
       await assertRefused([{ name: 'dir/.wh..', data: '' }], 'invalid tar entry "dir/.wh..": whiteout names nothing');
     });
@@ -393,6 +403,10 @@ describe('TarDiffer.applyLayer', { skip: needsRoot }, () => {
           { name: 'note', data: 'x', pax: { 'SCHILY.xattr.user.comment': 'héllo' } },
           // Overlay's own attributes are never taken from the archive.
           { name: 'sneaky/', type: 'directory', pax: { 'SCHILY.xattr.trusted.overlay.opaque': 'y' } },
+          // Linux refuses user.* on a symlink (EPERM); as with Docker, that attribute is dropped, not the layer.
+          { name: 'link', type: 'symlink', linkname: 'note', pax: { 'SCHILY.xattr.user.comment': 'x' } },
+          // macOS tar namespaces Linux has no place for are skipped.
+          { name: 'mac', data: 'x', pax: { 'SCHILY.xattr.com.apple.quarantine': 'q' } },
         ],
         c.layer,
       );
@@ -437,6 +451,46 @@ describe('TarDiffer.applyLayer', { skip: needsRoot }, () => {
       const result = await differ.applyLayer(Readable.from([]), c.layer);
       assert.equal(result.tarSize, 0);
       assert.deepEqual(await readdir(c.layer), []);
+    });
+  });
+
+  describe('writes many small files in the background', () => {
+    it('finishes every file before returning, with its content and metadata', async () => {
+      const c = await freshCase();
+      const entries: FixtureEntry[] = [];
+      for (let i = 0; i < 400; i++) {
+        entries.push({ name: `d${i % 7}/f${i}`, data: `content ${i}`, mode: 0o640, uid: i, gid: 2 * i, mtime: new Date(i * 1000) });
+      }
+      entries.push({ name: 'big', data: Buffer.alloc(2 * 1024 * 1024, 7) });
+      const result = await apply(entries, c.layer);
+      for (const i of [0, 63, 64, 65, 399]) {
+        const p = join(c.layer, `d${i % 7}/f${i}`);
+        assert.equal(await readFile(p, 'utf8'), `content ${i}`);
+        const st = await stat(p);
+        assert.deepEqual([st.mode & 0o7777, st.uid, st.gid, st.mtimeMs], [0o640, i, 2 * i, i * 1000]);
+      }
+      let count = 0;
+      for (let d = 0; d < 7; d++) count += (await readdir(join(c.layer, `d${d}`))).length;
+      assert.equal(count, 400);
+      assert.equal(result.size, entries.reduce((n, e) => n + (e.data === undefined ? 0 : Buffer.byteLength(e.data)), 0));
+    });
+
+    it('writes nothing more once it has refused an entry', async () => {
+      const c = await freshCase();
+      const entries: FixtureEntry[] = [];
+      for (let i = 0; i < 300; i++) entries.push({ name: `f${i}`, data: `x${i}` });
+      entries.push({ name: '../escape', data: 'x' });
+      await assert.rejects(apply(entries, c.layer), InvalidArgumentError);
+      const before = (await readdir(c.layer)).length;
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal((await readdir(c.layer)).length, before, 'no background task outlives applyLayer');
+      await c.assertOutsideUntouched();
+    });
+
+    it('refuses a layer directory that is not empty', async () => {
+      const c = await freshCase();
+      await writeFile(join(c.layer, 'stray'), 'x');
+      await assert.rejects(apply([{ name: 'f', data: 'x' }], c.layer), { name: 'FailedPreconditionError' });
     });
   });
 

@@ -1,0 +1,157 @@
+/**
+ * Streaming a container's stdio over a hijacked attach connection (docker/cli hijack.go): output demultiplexed with
+ * stdcopy unless the container has a TTY, stdin copied in (raw terminal mode when both ends are TTYs), and a
+ * signal proxy that relays the signals berth receives to the container. Also the exit-status wait shared by `run`
+ * and `start -a`.
+ */
+import type { EngineClient } from '../../client/engine-client.js';
+import { StdcopyDemuxer, STDERR, STDOUT, SYSTEMERR } from '../../pkg/stdcopy.js';
+import { errorText } from '../action.js';
+import type { CliContext } from '../cli-context.js';
+
+export interface AttachSession {
+  /** Settles when the output stream ends (the container exited, or the connection closed). */
+  done: Promise<void>;
+  /** Tears the connection down and restores the terminal. */
+  close(): void;
+}
+
+export interface AttachStreams {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+  detachKeys?: string;
+}
+
+/** Attaches (before start, so no output is lost) and starts copying. */
+export async function attachContainer(ctx: CliContext, id: string, s: AttachStreams): Promise<AttachSession> {
+  const conn = await ctx.client.containerAttach(id, {
+    stream: true,
+    stdin: s.stdin,
+    stdout: s.stdout,
+    stderr: s.stderr,
+    ...(s.detachKeys ? { detachKeys: s.detachKeys } : {}),
+  });
+  const out = ctx.stdout;
+  const err = s.tty ? ctx.stdout : ctx.stderr;
+  let restoreTerminal: (() => void) | undefined;
+
+  const done = new Promise<void>((resolve, reject) => {
+    const demux = s.tty ? undefined : new StdcopyDemuxer();
+    const onData = (chunk: Buffer): void => {
+      if (!demux) {
+        out.write(chunk);
+        return;
+      }
+      for (const f of demux.push(chunk)) {
+        if (f.stream === STDOUT && s.stdout) out.write(f.data);
+        else if (f.stream === STDERR && s.stderr) err.write(f.data);
+        else if (f.stream === SYSTEMERR) {
+          reject(new Error(`error from daemon in stream: ${f.data.toString('utf8')}`));
+        }
+      }
+    };
+    if (conn.head.length > 0) {
+      try {
+        onData(conn.head);
+      } catch (e) {
+        reject(e);
+        return;
+      }
+    }
+    conn.readable.on('data', (c: Buffer) => {
+      try {
+        onData(c);
+      } catch (e) {
+        reject(e);
+        conn.readable.destroy();
+      }
+    });
+    conn.readable.once('end', () => resolve());
+    conn.readable.once('close', () => resolve());
+    conn.readable.once('error', (e: Error) => {
+      // A reset after the container exited is an ordinary end of stream.
+      if ((e as NodeJS.ErrnoException).code === 'ECONNRESET') resolve();
+      else reject(e);
+    });
+  });
+  done.catch(() => undefined);
+
+  if (s.stdin && conn.socket) {
+    const socket = conn.socket;
+    const stdin = ctx.stdin;
+    if (s.tty && stdin.isTTY && typeof stdin.setRawMode === 'function') {
+      stdin.setRawMode(true);
+      restoreTerminal = () => stdin.setRawMode(false);
+    }
+    stdin.on('data', (c: Buffer) => socket.write(c));
+    stdin.once('end', () => {
+      // Half-close: the container sees EOF on stdin and output keeps flowing (docker's CloseWrite).
+      socket.end();
+    });
+    stdin.resume();
+  }
+
+  let closed = false;
+  return {
+    done,
+    close(): void {
+      if (closed) return;
+      closed = true;
+      restoreTerminal?.();
+      if (s.stdin) ctx.stdin.pause();
+      conn.readable.destroy();
+      conn.socket?.destroy();
+    },
+  };
+}
+
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+/** Relays signals to the container (docker's ForwardAllSignals); returns the function that stops relaying. */
+export function forwardSignals(client: EngineClient, id: string): () => void {
+  const handlers = FORWARDED_SIGNALS.map((sig) => {
+    const h = (): void => {
+      client.containerKill(id, sig).catch(() => undefined);
+    };
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  return () => {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  };
+}
+
+/** Keeps the container's TTY the size of ours (docker's MonitorTtySize). */
+export function monitorTtySize(ctx: CliContext, id: string): () => void {
+  const out = ctx.stdout;
+  const resize = (): void => {
+    const [w, h] = [out.columns, out.rows];
+    if (w && h) ctx.client.containerResize(id, h, w).catch(() => undefined);
+  };
+  resize();
+  process.on('SIGWINCH', resize);
+  return () => process.off('SIGWINCH', resize);
+}
+
+/**
+ * docker's waitExitOrRemoved: registers the wait (the daemon has accepted it when this resolves) and yields the
+ * exit status, 125 when waiting failed.
+ */
+export async function waitExitOrRemoved(ctx: CliContext, id: string, removed: boolean): Promise<Promise<number>> {
+  const { result } = await ctx.client.containerWait(id, removed ? 'removed' : 'next-exit');
+  return result.then(
+    (r) => {
+      if (r.Error?.Message) {
+        ctx.err(`Error waiting for container: ${r.Error.Message}\n`);
+        return 125;
+      }
+      return r.StatusCode;
+    },
+    (e: unknown) => {
+      ctx.err(`error waiting for container: ${errorText(e)}\n`);
+      return 125;
+    },
+  );
+}

@@ -1,0 +1,200 @@
+/**
+ * `berth create` and `berth run` (docker/cli cli/command/container/create.go, run.go).
+ *
+ * run in the foreground: create (pulling a missing image) → attach → register the wait (`next-exit`, or `removed`
+ * with `--rm`) → start → copy output until the stream ends → exit with the container's status. Daemon errors on
+ * create/start exit 125, or 126/127 when the command cannot be invoked / is not found, like docker.
+ */
+import { readFileSync } from 'node:fs';
+import { EngineApiError } from '../../client/errors.js';
+import { errorText, handle } from '../action.js';
+import type { CliContext } from '../cli-context.js';
+import { addCommand, BIN, minArgs, type DockerCommand } from '../command.js';
+import { exitWith, StatusError } from '../errors.js';
+import { displayJsonMessages } from '../format/jsonmessage.js';
+import { familiarString, tagNameOnly, tryParseNormalizedNamed } from '../reference.js';
+import { attachContainer, forwardSignals, monitorTtySize, waitExitOrRemoved, type AttachSession } from './attach.js';
+import { addContainerFlags, buildCreateRequest, ContainerOptionsError, type ContainerFlags, type CreateRequest } from './container-options.js';
+
+interface RunFlags extends ContainerFlags {
+  detach?: boolean;
+  detachKeys?: string;
+  sigProxy?: boolean;
+}
+
+/** docker's withHelp: `berth: <err>` plus the pointer to `--help`. */
+export function withHelp(message: string, command: string): string {
+  return `${BIN}: ${message}\n\nRun '${BIN} ${command} --help' for more information`;
+}
+
+/**
+ * docker's toStatusError: 127 when the command was not found, 126 when it could not be invoked, else 125.
+ */
+export function toStatusError(e: unknown, command = 'run'): StatusError {
+  if (e instanceof StatusError) return e;
+  const msg = errorText(e);
+  if (msg.includes('executable file not found') || msg.includes('no such file or directory') || msg.includes('system cannot find the file specified')) {
+    return new StatusError(withHelp(msg, command), 127);
+  }
+  if (msg.includes('permission denied') || msg.includes('is a directory')) return new StatusError(withHelp(msg, command), 126);
+  return new StatusError(withHelp(msg, command), 125);
+}
+
+function consoleSize(ctx: CliContext): [number, number] {
+  const out = ctx.stdout;
+  return out.isTTY && out.rows && out.columns ? [out.rows, out.columns] : [0, 0];
+}
+
+function envSource(ctx: CliContext): { lookup(k: string): string | undefined; readFile(p: string): string } {
+  return { lookup: (k) => ctx.env[k], readFile: (p) => readFileSync(p, 'utf8') };
+}
+
+function validatePull(pull: string, command: string): void {
+  if (pull !== 'always' && pull !== 'missing' && pull !== 'never') {
+    throw new StatusError(withHelp(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`, command), 125);
+  }
+}
+
+function parseRequest(ctx: CliContext, flags: ContainerFlags, args: string[], detach: boolean, command: string): CreateRequest {
+  const entrypointSet = flags.entrypoint !== undefined;
+  try {
+    return buildCreateRequest(flags, args, envSource(ctx), { detach, consoleSize: consoleSize(ctx), entrypointSet });
+  } catch (e) {
+    if (e instanceof ContainerOptionsError) throw new StatusError(withHelp(e.message, command), 125);
+    throw e;
+  }
+}
+
+async function pullImage(ctx: CliContext, image: string, platform: string | undefined, quiet: boolean): Promise<void> {
+  const ref = tryParseNormalizedNamed(image);
+  if (!ref) throw new Error('invalid reference format');
+  const named = tagNameOnly(ref);
+  const res = await ctx.client.imageCreate({
+    fromImage: `${named.domain}/${named.path}`,
+    tag: named.digest ?? named.tag,
+    platform: platform || undefined,
+  });
+  const sink = quiet ? { write: () => true } : ctx.stderr;
+  await displayJsonMessages(res, sink, !quiet && ctx.stderr.isTTY === true);
+}
+
+/** docker's createContainer: create, pulling the image first (`--pull always`) or on "not found" (`missing`). */
+export async function createContainer(ctx: CliContext, req: CreateRequest, quiet: boolean): Promise<string> {
+  const image = req.body.Image ?? '';
+  const ref = tryParseNormalizedNamed(image);
+  const named = ref ? tagNameOnly(ref) : undefined;
+  if (req.pull === 'always') await pullImage(ctx, image, req.platform, quiet);
+  const create = (): ReturnType<typeof ctx.client.containerCreate> =>
+    ctx.client.containerCreate(req.body, { ...(req.name ? { name: req.name } : {}), ...(req.platform ? { platform: req.platform } : {}) });
+  let res;
+  try {
+    res = await create();
+  } catch (e) {
+    if (e instanceof EngineApiError && e.statusCode === 404 && named && req.pull === 'missing') {
+      if (!quiet) ctx.err(`Unable to find image '${familiarString(named)}' locally\n`);
+      await pullImage(ctx, image, req.platform, quiet);
+      res = await create();
+    } else {
+      throw e;
+    }
+  }
+  for (const w of res.Warnings ?? []) ctx.err(`WARNING: ${w}\n`);
+  return res.Id;
+}
+
+async function runCreate(ctx: CliContext, args: string[], flags: ContainerFlags): Promise<void> {
+  validatePull(flags.pull ?? 'missing', 'create');
+  // create never attaches, but like docker it records the streams a later `start -a` would use.
+  const req = parseRequest(ctx, flags, args, false, 'create');
+  const id = await createContainer(ctx, req, flags.quiet === true);
+  ctx.out(`${id}\n`);
+}
+
+async function runRun(ctx: CliContext, args: string[], flags: RunFlags, cmd: DockerCommand): Promise<void> {
+  validatePull(flags.pull ?? 'missing', 'run');
+  const detach = flags.detach === true;
+  const req = parseRequest(ctx, flags, args, detach, 'run');
+  const config = req.body;
+  if (!detach) {
+    if (config.Tty && config.AttachStdin && !ctx.stdin.isTTY) throw new StatusError('the input device is not a TTY', 1);
+  } else if (flags.attach.length > 0) {
+    throw new StatusError('conflicting options: cannot specify both --attach and --detach', 1);
+  }
+
+  let id: string;
+  try {
+    id = await createContainer(ctx, req, flags.quiet === true);
+  } catch (e) {
+    throw toStatusError(e);
+  }
+  const sigProxy = !cmd.explicitFalse.has('sigProxy');
+  const stopForwarding = sigProxy ? forwardSignals(ctx.client, id) : (): void => undefined;
+  let stopResize = (): void => undefined;
+  let session: AttachSession | undefined;
+  try {
+    const attach = config.AttachStdin === true || config.AttachStdout === true || config.AttachStderr === true;
+    if (!attach) ctx.out(`${id}\n`);
+    if (attach) {
+      session = await attachContainer(ctx, id, {
+        stdin: config.AttachStdin === true,
+        stdout: config.AttachStdout === true,
+        stderr: config.AttachStderr === true,
+        tty: config.Tty === true,
+        ...(flags.detachKeys ? { detachKeys: flags.detachKeys } : {}),
+      });
+    }
+    const status = await waitExitOrRemoved(ctx, id, flags.rm === true);
+    try {
+      await ctx.client.containerStart(id);
+    } catch (e) {
+      session?.close();
+      if (flags.rm) await status;
+      throw toStatusError(e);
+    }
+    if (!session) return;
+    if (config.Tty && ctx.stdout.isTTY) stopResize = monitorTtySize(ctx, id);
+    let code: number;
+    if (config.AttachStdout || config.AttachStderr) {
+      await session.done;
+      code = await status;
+    } else {
+      code = await status;
+      session.close();
+    }
+    if (code !== 0) throw exitWith(code);
+  } finally {
+    stopResize();
+    stopForwarding();
+    session?.close();
+  }
+}
+
+export function registerRunCommands(root: DockerCommand, container: DockerCommand): void {
+  for (const parent of [root, container]) {
+    const create = addCommand(parent, {
+      name: 'create',
+      use: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
+      short: 'Create a new container',
+      args: minArgs(1),
+      aliasesLine: 'berth container create, berth create',
+      passThrough: true,
+    });
+    addContainerFlags(create);
+    handle<ContainerFlags>(create, (ctx, args, opts) => runCreate(ctx, args, opts));
+
+    const run = addCommand(parent, {
+      name: 'run',
+      use: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
+      short: 'Create and run a new container from an image',
+      args: minArgs(1),
+      aliasesLine: 'berth container run, berth run',
+      passThrough: true,
+    });
+    addContainerFlags(run);
+    run
+      .bool('-d, --detach', 'Run container in background and print container ID')
+      .str('--detach-keys <string>', 'Override the key sequence for detaching a container')
+      .bool('--sig-proxy', 'Proxy received signals to the process (default true)');
+    handle<RunFlags>(run, (ctx, args, opts, self) => runRun(ctx, args, opts, self));
+  }
+}

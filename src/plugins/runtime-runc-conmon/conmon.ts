@@ -1,0 +1,139 @@
+import { spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+
+import { InternalError, InvalidArgumentError, type BerthError } from '../../core/errdefs.js';
+import { runcMessage } from './runc.js';
+
+export interface ConmonLaunch {
+  conmonPath: string;
+  runcPath: string;
+  /** Global runc arguments (`--root`, log format) for conmon's `runc create`. */
+  runcArgs: string[];
+  id: string;
+  name: string;
+  bundle: string;
+  pidFile: string;
+  conmonPidFile: string;
+  exitDir: string;
+  logPath: string;
+  tty: boolean;
+  openStdin: boolean;
+  stdinOnce: boolean;
+  logLevel?: string;
+  syslog?: boolean;
+  signal?: AbortSignal;
+  timeoutMs: number;
+}
+
+/**
+ * Launches conmon for one container and waits until `runc create` has run: resolves with the container's
+ * pid (the process exists, stopped before the user's program) or throws runc's error.
+ *
+ * Handshake (conmon's "api version 1"): fd 3 is the sync pipe, fd 4 the start pipe. conmon blocks reading the
+ * start pipe (a parent could move it into a cgroup meanwhile), then double-forks and setsids, so it is nobody's
+ * child here and outlives the daemon, runs `runc create` and writes one JSON line to the sync pipe:
+ * `{"data": <pid>}`, or `{"data": -1, "message": "<runc's stderr>"}`.
+ */
+export async function launchConmon(l: ConmonLaunch): Promise<number> {
+  l.signal?.throwIfAborted();
+  const args = [
+    '--api-version', '1',
+    '-c', l.id,
+    '-u', l.id,
+    '-n', l.name || l.id,
+    '-r', l.runcPath,
+    ...l.runcArgs.flatMap((a) => ['--runtime-arg', a]),
+    '-b', l.bundle,
+    '-p', l.pidFile,
+    '--conmon-pidfile', l.conmonPidFile,
+    '--exit-dir', l.exitDir,
+    '--persist-dir', l.bundle,
+    '-l', `k8s-file:${l.logPath}`,
+    // With --full-attach the socket is <bundle>/attach, not a symlinked directory under --socket-dir-path.
+    '--socket-dir-path', l.bundle,
+    '--full-attach',
+  ]; // prettier-ignore
+  if (l.tty) args.push('-t');
+  if (l.openStdin) args.push('-i');
+  if (!l.stdinOnce) args.push('--leave-stdin-open');
+  if (l.syslog) args.push('--syslog');
+  if (l.logLevel) args.push('--log-level', l.logLevel);
+
+  const child = spawn(l.conmonPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+    detached: true,
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
+  });
+  const [, stdout, stderr, sync, start] = child.stdio as [null, Readable, Readable, Readable, Writable];
+  let output = '';
+  const collect = (d: Buffer): void => {
+    if (output.length < 16 * 1024) output += d.toString('utf8');
+  };
+  stdout.on('data', collect);
+  stderr.on('data', collect);
+
+  const release = (): void => {
+    // conmon keeps its end of the sync pipe for life; ours must not keep this process alive or leak.
+    for (const s of [stdout, stderr, sync, start]) s.destroy();
+    child.unref();
+  };
+
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      let buf = '';
+      let settled = false;
+      const settle = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        l.signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const onAbort = (): void => settle(() => reject(l.signal?.reason));
+      const timer = setTimeout(
+        () => settle(() => reject(new InternalError(`conmon did not report the container's creation within ${l.timeoutMs} ms${detail(output)}`))),
+        l.timeoutMs,
+      );
+      l.signal?.addEventListener('abort', onAbort, { once: true });
+      child.on('error', (err) => settle(() => reject(new InternalError(`Failed to run conmon (${l.conmonPath}): ${err.message}`, { cause: err }))));
+      sync.setEncoding('utf8');
+      sync.on('data', (d: string) => {
+        buf += d;
+        const nl = buf.indexOf('\n');
+        if (nl < 0) return;
+        let msg: { data?: unknown; message?: unknown };
+        try {
+          msg = JSON.parse(buf.slice(0, nl)) as typeof msg;
+        } catch {
+          return settle(() => reject(new InternalError(`conmon sent an unreadable sync message: ${buf.slice(0, nl)}`)));
+        }
+        if (typeof msg.data === 'number' && msg.data > 0) return settle(() => resolve(msg.data as number));
+        const message = typeof msg.message === 'string' ? runcMessage(msg.message) : '';
+        settle(() => reject(createError(message || `conmon reported ${String(msg.data)}${detail(output)}`)));
+      });
+      // conmon died before saying anything (bad arguments, cannot open the log...): its stderr says why.
+      sync.on('end', () => settle(() => reject(new InternalError(`conmon exited before the container was created${detail(output)}`))));
+      sync.on('error', () => undefined);
+      start.on('error', () => undefined);
+      // Go: conmon proceeds once the start pipe is written.
+      start.end('0');
+    });
+  } finally {
+    release();
+  }
+}
+
+function detail(output: string): string {
+  const t = output.trim();
+  return t ? `: ${t}` : '';
+}
+
+/**
+ * Docker's words for a failed create, which the docker CLI reads: "executable file not found" and "no such file
+ * or directory" make `docker run` exit 127, "permission denied" 126. Those are the user's mistake (400).
+ */
+export function createError(runcMsg: string): BerthError {
+  const message = `OCI runtime create failed: ${runcMsg}`;
+  if (/executable file not found|no such file or directory|permission denied/i.test(runcMsg)) return new InvalidArgumentError(message);
+  return new InternalError(message);
+}

@@ -1,0 +1,1 @@
+export { RuncConmonRuntime, type RuncConmonRuntimeOptions } from './runtime.js';

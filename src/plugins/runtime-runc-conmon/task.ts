@@ -1,0 +1,135 @@
+import { readFile, rm, stat } from 'node:fs/promises';
+
+import type { Exit, Task, TaskIO, TaskStatus } from '../../core/runtime.js';
+import { FailedPreconditionError, InternalError, InvalidArgumentError } from '../../core/errdefs.js';
+import { isMountPoint, unmount } from '../../pkg/mounter.js';
+import { openAttach } from './attach.js';
+import type { ExitRecord, ExitWatcher } from './exit-watcher.js';
+import type { Layout } from './layout.js';
+import type { Runc } from './runc.js';
+
+/** What a task needs from its runtime; shared by every task of one runtime. */
+export interface TaskContext {
+  layout: Layout;
+  runc: Runc;
+  exits: ExitWatcher;
+}
+
+/** How long `delete` waits for a killed container's exit to be recorded before removing its state anyway. */
+const DELETE_WAIT_MS = 10_000;
+/** containerd's code for "the monitor died, the exit status is lost". */
+const LOST_EXIT_CODE = 255;
+
+/**
+ * One container run by conmon + runc. Holds no process or handle: everything it knows is on disk (bundle, exit
+ * file, runc state), so the task `load` rebuilds after a daemon restart is as good as the one `create` made.
+ */
+export class RuncConmonTask implements Task {
+  readonly id: string;
+  readonly pid: number;
+  #ctx: TaskContext;
+  #exit: Promise<Exit> | undefined;
+
+  constructor(id: string, pid: number, ctx: TaskContext) {
+    this.id = id;
+    this.pid = pid;
+    this.#ctx = ctx;
+  }
+
+  /** conmon serves any number of attached clients; each gets the output from the moment it connects. */
+  attach(): Promise<TaskIO> {
+    return openAttach(this.#ctx.layout.attachSocket(this.id));
+  }
+
+  async start(): Promise<void> {
+    await this.#ctx.runc.start(this.id);
+  }
+
+  /**
+   * `runc kill` rather than kill(2): runc checks that the pid in its state still is the container's init (by
+   * process start time), so a pid the kernel recycled after the exit is never signalled.
+   */
+  async kill(signal: NodeJS.Signals | number): Promise<void> {
+    const sig = signalArg(signal);
+    if (await this.#ctx.exits.read(this.id)) throw new FailedPreconditionError(`Container ${this.id} is not running`);
+    await this.#ctx.runc.kill(this.id, sig);
+  }
+
+  async status(): Promise<TaskStatus> {
+    if (await this.#ctx.exits.read(this.id)) return 'stopped';
+    const state = await this.#ctx.runc.state(this.id);
+    if (!state) return 'stopped';
+    return state.status === 'creating' ? 'created' : state.status;
+  }
+
+  wait(): Promise<Exit> {
+    this.#exit ??= this.#ctx.exits.wait(this.id, () => this.#lostExit()).then(async (rec) => ({
+      ...rec,
+      oomKilled: await exists(this.#ctx.layout.oomFile(this.id)),
+    }));
+    return this.#exit;
+  }
+
+  /**
+   * Removes everything the runtime holds for this task. A container still running is killed first, and its
+   * exit awaited so that conmon does not write into a removed bundle. Safe to call again.
+   */
+  async delete(): Promise<void> {
+    const { layout, runc, exits } = this.#ctx;
+    if (!(await exits.read(this.id)) && (await this.#conmonAlive())) {
+      await runc.kill(this.id, 'KILL').catch(() => undefined);
+      await Promise.race([this.wait().catch(() => undefined), new Promise((r) => setTimeout(r, DELETE_WAIT_MS).unref())]);
+    }
+    // Keep the exit for a wait() that comes after the files are gone.
+    if (!this.#exit) {
+      const rec = await exits.read(this.id);
+      if (rec) this.#exit = Promise.resolve({ ...rec, oomKilled: await exists(layout.oomFile(this.id)) });
+    }
+    await runc.delete(this.id);
+    const rootfs = layout.rootfs(this.id);
+    await unmount(rootfs).catch(() => unmount(rootfs, { lazy: true }));
+    // Never recurse into a rootfs that is still mounted: that would delete the image's files.
+    if (await isMountPoint(rootfs)) throw new InternalError(`Cannot remove the bundle of ${this.id}: "${rootfs}" is still mounted`);
+    await rm(layout.bundle(this.id), { recursive: true, force: true });
+    await rm(layout.exitFile(this.id), { force: true });
+  }
+
+  /** Called while waiting with no exit file: when conmon is gone it will never write one. */
+  async #lostExit(): Promise<ExitRecord | undefined> {
+    if (await this.#conmonAlive()) return undefined;
+    // It may have written the file just before dying.
+    return (await this.#ctx.exits.read(this.id)) ?? { exitCode: LOST_EXIT_CODE, exitedAt: new Date() };
+  }
+
+  /** By command line, not just pid: after a reboot or a crash the pid may belong to anything. */
+  async #conmonAlive(): Promise<boolean> {
+    const { layout } = this.#ctx;
+    try {
+      const pid = Number.parseInt(await readFile(layout.conmonPidFile(this.id), 'utf8'), 10);
+      if (!(pid > 0)) return false;
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+      return cmdline.split('\0').includes(layout.bundle(this.id));
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** runc takes a name with or without SIG, or a number. */
+function signalArg(signal: NodeJS.Signals | number): string {
+  if (typeof signal === 'number') {
+    if (!Number.isInteger(signal) || signal < 1 || signal > 64) throw new InvalidArgumentError(`Invalid signal: ${signal}`);
+    return String(signal);
+  }
+  if (!/^(SIG)?[A-Z][A-Z0-9+-]*$/i.test(signal)) throw new InvalidArgumentError(`Invalid signal: ${signal}`);
+  return signal.toUpperCase();
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
