@@ -59,9 +59,9 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, opts: { input?
 
 export async function startTestDaemon(opts: { loadBusybox?: boolean } = {}): Promise<TestDaemon> {
   // Short paths: conmon's attach socket lives under the exec root and must stay under 108 bytes.
-  const root = mkdtempSync('/tmp/bt-');
+  const root = mkdtempSync('/tmp/bt');
   const dataRoot = join(root, 'data');
-  const execRoot = join(root, 'run');
+  const execRoot = join(root, 'r');
   const socket = join(root, 'berth.sock');
   const host = `unix://${socket}`;
   const cgroupParent = `/berth-test-${root.slice(-6)}`;
@@ -164,7 +164,7 @@ function cleanupRoots(root: string, cgroupParent: string): void {
       }
     }
   }
-  const runcRoot = join(root, 'run/runtime/runc');
+  const runcRoot = join(root, 'r/runtime/runc');
   if (existsSync(runcRoot)) {
     for (const id of readdirSync(runcRoot)) spawnSync('runc', ['--root', runcRoot, 'delete', '--force', id]);
   }

@@ -9,7 +9,8 @@
  * Streams are returned undecoded: the caller picks JSON lines ({@link readJsonMessages}), stdcopy demuxing
  * (pkg/stdcopy) or raw bytes, because only it knows whether the container has a TTY.
  */
-import http from 'node:http';
+import type http from 'node:http';
+import { createRequire } from 'node:module';
 import type { Duplex, Readable } from 'node:stream';
 import { parseDockerHost, type DaemonAddress } from './docker-host.js';
 import { DaemonConnectionError, EngineApiError } from './errors.js';
@@ -35,6 +36,14 @@ import type {
 } from './types.js';
 
 export const DEFAULT_API_VERSION = '1.43';
+
+// node:http is loaded on first use, not at import: the CLI imports this module on every start, and `berth
+// --version` must not pay for the HTTP stack.
+const nodeRequire = createRequire(import.meta.url);
+let httpModule: typeof http | undefined;
+function httpLib(): typeof http {
+  return (httpModule ??= nodeRequire('node:http') as typeof http);
+}
 
 export type QueryValue = string | number | boolean | undefined | null | string[];
 export type Query = Record<string, QueryValue>;
@@ -122,7 +131,7 @@ async function apiErrorFrom(res: http.IncomingMessage): Promise<EngineApiError> 
   } catch {
     // Not JSON: keep the text, as the docker client does.
   }
-  if (message === '') message = `${status} ${http.STATUS_CODES[status] ?? ''}`.trim();
+  if (message === '') message = `${status} ${httpLib().STATUS_CODES[status] ?? ''}`.trim();
   return new EngineApiError(status, message);
 }
 
@@ -136,15 +145,18 @@ export class EngineClient {
   #pinned: boolean;
   #negotiation: Promise<void> | undefined;
   readonly #userAgent: string;
-  readonly #agent: http.Agent;
+  #agentInstance: http.Agent | undefined;
 
   constructor(opts: EngineClientOptions = {}) {
     this.address = parseDockerHost(opts.host);
     this.#version = opts.apiVersion ?? DEFAULT_API_VERSION;
     this.#pinned = opts.apiVersion !== undefined;
     this.#userAgent = opts.userAgent ?? 'Berth-Client/0.1.0 (linux)';
-    // One connection per request keeps the CLI free of idle sockets that would hold the process open.
-    this.#agent = new http.Agent({ keepAlive: false });
+  }
+
+  /** One connection per request keeps the CLI free of idle sockets that would hold the process open. */
+  get #agent(): http.Agent {
+    return (this.#agentInstance ??= new (httpLib().Agent)({ keepAlive: false }));
   }
 
   /** The API version in use (after negotiation, once a request has been made). */
@@ -154,7 +166,7 @@ export class EngineClient {
 
   /** Releases sockets. */
   close(): void {
-    this.#agent.destroy();
+    this.#agentInstance?.destroy();
   }
 
   #baseOptions(method: string, path: string, headers: Record<string, string>): http.RequestOptions {
@@ -195,7 +207,7 @@ export class EngineClient {
     const reqOpts = this.#baseOptions(method, fullPath, headers);
     if (opts.signal) reqOpts.signal = opts.signal;
     return new Promise((resolve, reject) => {
-      const req = http.request(reqOpts, resolve);
+      const req = httpLib().request(reqOpts, resolve);
       req.on('error', (err) => reject(this.#connectionError(err)));
       if (stream) {
         stream.on('error', (err) => req.destroy(err));
@@ -268,7 +280,7 @@ export class EngineClient {
     const reqOpts = this.#baseOptions(method, `/v${this.#version}${path}${encodeQuery(opts.query)}`, headers);
     if (opts.signal) reqOpts.signal = opts.signal;
     return new Promise((resolve, reject) => {
-      const req = http.request(reqOpts);
+      const req = httpLib().request(reqOpts);
       req.on('upgrade', (res, socket, head) => {
         const mediaType = res.headers['content-type'];
         resolve({ readable: socket, socket, head, mediaType });
@@ -429,9 +441,10 @@ export class EngineClient {
   }
 
   /** `POST /images/create`: pull (`fromImage`) or import (`fromSrc`); returns the JSON progress stream. */
-  imageCreate(query: Query, opts: { body?: Readable; signal?: AbortSignal } = {}): Promise<http.IncomingMessage> {
+  imageCreate(query: Query, opts: { body?: Readable; contentType?: string; signal?: AbortSignal } = {}): Promise<http.IncomingMessage> {
     const req: RequestOptions = { query };
     if (opts.body) req.body = opts.body;
+    if (opts.contentType) req.contentType = opts.contentType;
     if (opts.signal) req.signal = opts.signal;
     return this.request('POST', '/images/create', req);
   }

@@ -48,7 +48,7 @@ async function mountOne(m: Mount, target: string, opts: MountOptions): Promise<v
   if (m.type === '' || m.type.startsWith('-')) throw new InvalidArgumentError(`Invalid mount type "${m.type}"`);
   let type = m.type;
   let options = [...m.options];
-  let source = m.source;
+  const source = m.source;
   let cwd: string | undefined;
   // containerd's Mount says `bind`; mount(8) has no such filesystem type and wants `-t none -o bind`.
   if (type === 'bind' || type === 'rbind') {

@@ -127,7 +127,7 @@ describe('docker import', () => {
     pack.finalize();
     const chunks: Buffer[] = [];
     for await (const c of pack) chunks.push(c as Buffer);
-    const r = d.docker(['import', '--change', 'ENV GREETING=hi there', '--change', 'CMD ["env"]', '-', 'imported:v1'], { input: Buffer.concat(chunks) });
+    const r = d.docker(['import', '--change', 'ENV GREETING="hi there"', '--change', 'CMD ["env"]', '-', 'imported:v1'], { input: Buffer.concat(chunks) });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout.trim(), /^sha256:[0-9a-f]{64}$/);
     const run = d.docker(['run', '--rm', 'imported:v1']);

@@ -4,6 +4,7 @@
  * signal proxy that relays the signals berth receives to the container. Also the exit-status wait shared by `run`
  * and `start -a`.
  */
+import { createRequire } from 'node:module';
 import type { EngineClient } from '../../client/engine-client.js';
 import { StdcopyDemuxer, STDERR, STDOUT, SYSTEMERR } from '../../pkg/stdcopy.js';
 import { errorText } from '../action.js';
@@ -83,6 +84,11 @@ export async function attachContainer(ctx: CliContext, id: string, s: AttachStre
     const stdin = ctx.stdin;
     if (s.tty && stdin.isTTY && typeof stdin.setRawMode === 'function') {
       stdin.setRawMode(true);
+      // libuv's raw mode keeps output post-processing (ONLCR), so the container's "\r\n" would reach the screen
+      // as "\r\r\n"; docker's raw mode (cfmakeraw) clears it. Clear it the only way Node allows: stty.
+      // Leaving raw mode restores libuv's saved termios, OPOST included.
+      const { spawnSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
+      spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
       restoreTerminal = () => stdin.setRawMode(false);
     }
     stdin.on('data', (c: Buffer) => socket.write(c));
@@ -139,9 +145,10 @@ export function monitorTtySize(ctx: CliContext, id: string): () => void {
  * docker's waitExitOrRemoved: registers the wait (the daemon has accepted it when this resolves) and yields the
  * exit status, 125 when waiting failed.
  */
-export async function waitExitOrRemoved(ctx: CliContext, id: string, removed: boolean): Promise<Promise<number>> {
+export async function waitExitOrRemoved(ctx: CliContext, id: string, removed: boolean): Promise<{ status: Promise<number> }> {
   const { result } = await ctx.client.containerWait(id, removed ? 'removed' : 'next-exit');
-  return result.then(
+  // Wrapped in an object: an async function returning a promise would adopt it and wait for the exit.
+  const status = result.then(
     (r) => {
       if (r.Error?.Message) {
         ctx.err(`Error waiting for container: ${r.Error.Message}\n`);
@@ -154,4 +161,5 @@ export async function waitExitOrRemoved(ctx: CliContext, id: string, removed: bo
       return 125;
     },
   );
+  return { status };
 }

@@ -337,6 +337,34 @@ function parseRestart(policy: string): { Name: string; MaximumRetryCount: number
   return { Name: name, MaximumRetryCount: max };
 }
 
+/** docker's opts.NormalizeCapabilities: upper-case, `CAP_` prefix (except ALL), duplicates dropped. */
+export function normalizeCapabilities(caps: string[]): string[] {
+  const out: string[] = [];
+  for (const c of caps) {
+    let cap = c.trim().toUpperCase();
+    if (cap !== 'ALL' && !cap.startsWith('CAP_')) cap = `CAP_${cap}`;
+    if (!out.includes(cap)) out.push(cap);
+  }
+  return out;
+}
+
+/** docker's opts.ParseUlimit: `name=soft[:hard]`. */
+function parseUlimit(val: string): { Name: string; Hard: number; Soft: number } {
+  const eq = val.indexOf('=');
+  if (eq < 0) throw new ContainerOptionsError(`invalid ulimit argument: ${val}`);
+  const name = val.slice(0, eq);
+  const [softS, hardS, extra] = val.slice(eq + 1).split(':');
+  if (extra !== undefined) throw new ContainerOptionsError(`too many limit value arguments - ${val.slice(eq + 1)}, can only have up to two, \`soft[:hard]\``);
+  const num = (x: string): number => {
+    if (!/^-?\d+$/.test(x)) throw new ContainerOptionsError(`invalid ulimit argument: ${val}`);
+    return Number(x);
+  };
+  const soft = num(softS ?? '');
+  const hard = hardS !== undefined ? num(hardS) : soft;
+  if (soft > hard) throw new ContainerOptionsError(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`);
+  return { Name: name, Hard: hard, Soft: soft };
+}
+
 function labelsToMap(values: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const v of values) {
@@ -458,6 +486,9 @@ export function buildCreateRequest(
 
   const detach = opts.detach;
   const openStdin = flags.interactive === true;
+  const capAdd = normalizeCapabilities(flags.capAdd);
+  const capDrop = normalizeCapabilities(flags.capDrop);
+  // Field order follows Go's HostConfig struct, so the body reads like docker's.
   const hostConfig: HostConfig = {
     Binds: binds.length > 0 ? binds : null,
     ContainerIDFile: '',
@@ -469,8 +500,8 @@ export function buildCreateRequest(
     VolumeDriver: '',
     VolumesFrom: flags.volumesFrom.length > 0 ? flags.volumesFrom : null,
     ConsoleSize: opts.consoleSize,
-    CapAdd: flags.capAdd.length > 0 ? flags.capAdd : null,
-    CapDrop: flags.capDrop.length > 0 ? flags.capDrop : null,
+    CapAdd: capAdd.length > 0 ? capAdd : null,
+    CapDrop: capDrop.length > 0 ? capDrop : null,
     CgroupnsMode: '',
     Dns: flags.dns,
     DnsOptions: flags.dnsOption,
@@ -486,12 +517,43 @@ export function buildCreateRequest(
     PublishAllPorts: flags.publishAll === true,
     ReadonlyRootfs: flags.readOnly === true,
     SecurityOpt: flags.securityOpt.length > 0 ? flags.securityOpt : null,
+    ...(Object.keys(tmpfs).length > 0 ? { Tmpfs: tmpfs } : {}),
     UTSMode: '',
     UsernsMode: '',
     ShmSize: shmSize,
-    Memory: memory,
-    ...(Object.keys(tmpfs).length > 0 ? { Tmpfs: tmpfs } : {}),
     ...(Object.keys(sysctls).length > 0 ? { Sysctls: sysctls } : {}),
+    Isolation: '',
+    CpuShares: 0,
+    Memory: memory,
+    NanoCpus: 0,
+    CgroupParent: '',
+    BlkioWeight: 0,
+    BlkioWeightDevice: [],
+    BlkioDeviceReadBps: [],
+    BlkioDeviceWriteBps: [],
+    BlkioDeviceReadIOps: [],
+    BlkioDeviceWriteIOps: [],
+    CpuPeriod: 0,
+    CpuQuota: 0,
+    CpuRealtimePeriod: 0,
+    CpuRealtimeRuntime: 0,
+    CpusetCpus: '',
+    CpusetMems: '',
+    Devices: [],
+    DeviceCgroupRules: null,
+    DeviceRequests: null,
+    MemoryReservation: 0,
+    MemorySwap: 0,
+    MemorySwappiness: -1,
+    OomKillDisable: false,
+    PidsLimit: 0,
+    Ulimits: flags.ulimit.map(parseUlimit),
+    CpuCount: 0,
+    CpuPercent: 0,
+    IOMaximumIOps: 0,
+    IOMaximumBandwidth: 0,
+    MaskedPaths: null,
+    ReadonlyPaths: null,
     ...(flags.init !== undefined ? { Init: flags.init } : {}),
   };
   const body: ContainerCreateBody = {

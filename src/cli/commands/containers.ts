@@ -102,7 +102,7 @@ async function runStart(ctx: CliContext, args: string[], opts: StartOptions): Pr
       ...(opts.detachKeys ? { detachKeys: opts.detachKeys } : {}),
     });
     try {
-      const status = await waitExitOrRemoved(ctx, c.Id, c.HostConfig.AutoRemove === true);
+      const { status } = await waitExitOrRemoved(ctx, c.Id, c.HostConfig.AutoRemove === true);
       try {
         await ctx.client.containerStart(c.Id, opts.detachKeys ? { detachKeys: opts.detachKeys } : {});
       } catch (e) {
@@ -326,11 +326,17 @@ function defineLogs(parent: DockerCommand): void {
     const now = Date.now();
     let since: string | undefined;
     let until: string | undefined;
-    try {
-      if (opts.since) since = getTimestamp(opts.since, now);
-      if (opts.until) until = getTimestamp(opts.until, now);
-    } catch (e) {
-      throw new StatusError((e as Error).message, 1);
+    for (const [key, value] of [
+      ['since', opts.since],
+      ['until', opts.until],
+    ] as const) {
+      if (!value) continue;
+      try {
+        if (key === 'since') since = getTimestamp(value, now);
+        else until = getTimestamp(value, now);
+      } catch (e) {
+        throw new StatusError(`invalid value for "${key}": ${(e as Error).message}`, 1);
+      }
     }
     const res = await ctx.client.containerLogs(c.Id, {
       stdout: true,

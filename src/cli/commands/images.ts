@@ -4,7 +4,7 @@
  */
 import { createWriteStream, promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import { EngineApiError } from '../../client/errors.js';
 import type { HistoryItem } from '../../client/types.js';
@@ -20,6 +20,12 @@ import { displayJsonMessages } from '../format/jsonmessage.js';
 import { parseNormalizedNamed, ReferenceError, tagNameOnly, tryParseNormalizedNamed } from '../reference.js';
 import { goOpenError } from './container-options.js';
 import { addFilter, parseFilters } from './filters.js';
+
+/** node:stream/promises, loaded when a command streams (keeps it off the start-up path). */
+function pipeline(...args: Parameters<typeof import('node:stream/promises').pipeline>): Promise<void> {
+  const lib = createRequire(import.meta.url)('node:stream/promises') as typeof import('node:stream/promises');
+  return (lib.pipeline as (...a: unknown[]) => Promise<void>)(...args);
+}
 
 // -- images -----------------------------------------------------------------------------------------------------
 
@@ -284,7 +290,7 @@ function defineImport(parent: DockerCommand): void {
     }
     const res = await ctx.client.imageCreate(
       { fromSrc, repo: ref || undefined, message: opts.message || undefined, platform: opts.platform || undefined, changes: opts.change },
-      body ? { body } : {},
+      body ? { body, contentType: 'text/plain' } : {},
     );
     await displayJsonMessages(res, ctx.stdout, ctx.stdout.isTTY === true);
   });

@@ -143,7 +143,7 @@ async function runRun(ctx: CliContext, args: string[], flags: RunFlags, cmd: Doc
         ...(flags.detachKeys ? { detachKeys: flags.detachKeys } : {}),
       });
     }
-    const status = await waitExitOrRemoved(ctx, id, flags.rm === true);
+    const { status } = await waitExitOrRemoved(ctx, id, flags.rm === true);
     try {
       await ctx.client.containerStart(id);
     } catch (e) {

@@ -274,12 +274,13 @@ export function formatServerInfo(info: SystemInfo): string {
   }
   ln(' Experimental:', i.ExperimentalBuild ?? false);
   const reg = i.RegistryConfig as
-    | { InsecureRegistryCIDRs?: { IP: string; Mask: string }[]; IndexConfigs?: Record<string, { Name: string; Secure: boolean }>; Mirrors?: string[] }
+    | { InsecureRegistryCIDRs?: (string | { IP: string; Mask: string })[]; IndexConfigs?: Record<string, { Name: string; Secure: boolean }>; Mirrors?: string[] }
     | undefined;
   if (reg && ((reg.InsecureRegistryCIDRs ?? []).length > 0 || Object.keys(reg.IndexConfigs ?? {}).length > 0)) {
     ln(' Insecure Registries:');
     for (const c of Object.values(reg.IndexConfigs ?? {})) if (!c.Secure) lines.push(`  ${c.Name}`);
-    for (const c of reg.InsecureRegistryCIDRs ?? []) lines.push(`  ${c.IP}/${maskBits(c.Mask)}`);
+    // The API spells a CIDR as a string; older encodings used {IP, Mask} with a base64 mask.
+    for (const c of reg.InsecureRegistryCIDRs ?? []) lines.push(typeof c === 'string' ? `  ${c}` : `  ${c.IP}/${maskBits(c.Mask)}`);
   }
   if (reg && (reg.Mirrors ?? []).length > 0) {
     ln(' Registry Mirrors:');
@@ -313,8 +314,7 @@ async function runInfo(ctx: CliContext, format: string | undefined): Promise<voi
     try {
       info = await ctx.client.info();
     } catch (e) {
-      ctx.err(`ERROR: ${errorText(e)}\n`);
-      throw new StatusError(`errors pretty printing info\n${errorText(e)}`, 1);
+      throw new StatusError(errorText(e), 1);
     }
     ctx.out(formatServerInfo(info));
     for (const w of (info.Warnings as string[] | null | undefined) ?? []) ctx.err(`${w}\n`);

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 
 import { InternalError, InvalidArgumentError, type BerthError } from '../../core/errdefs.js';
@@ -52,7 +53,7 @@ export async function launchConmon(l: ConmonLaunch): Promise<number> {
     // With --full-attach the socket is <bundle>/attach, not a symlinked directory under --socket-dir-path.
     '--socket-dir-path', l.bundle,
     '--full-attach',
-  ]; // prettier-ignore
+  ];
   if (l.tty) args.push('-t');
   if (l.openStdin) args.push('-i');
   if (!l.stdinOnce) args.push('--leave-stdin-open');
@@ -86,15 +87,16 @@ export async function launchConmon(l: ConmonLaunch): Promise<number> {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        l.signal?.removeEventListener('abort', onAbort);
         fn();
       };
-      const onAbort = (): void => settle(() => reject(l.signal?.reason));
+      // An abort does not cut the handshake short: killing conmon while `runc create` runs would leave a
+      // half-made container (cgroups and all) that runc no longer knows. We let it finish, report the abort, and
+      // the caller deletes what was made the ordinary way. The create timeout still bounds the wait.
+      const aborted = (): boolean => l.signal?.aborted === true;
       const timer = setTimeout(
         () => settle(() => reject(new InternalError(`conmon did not report the container's creation within ${l.timeoutMs} ms${detail(output)}`))),
         l.timeoutMs,
       );
-      l.signal?.addEventListener('abort', onAbort, { once: true });
       child.on('error', (err) => settle(() => reject(new InternalError(`Failed to run conmon (${l.conmonPath}): ${err.message}`, { cause: err }))));
       sync.setEncoding('utf8');
       sync.on('data', (d: string) => {
@@ -107,12 +109,13 @@ export async function launchConmon(l: ConmonLaunch): Promise<number> {
         } catch {
           return settle(() => reject(new InternalError(`conmon sent an unreadable sync message: ${buf.slice(0, nl)}`)));
         }
+        if (aborted()) return settle(() => reject(l.signal?.reason));
         if (typeof msg.data === 'number' && msg.data > 0) return settle(() => resolve(msg.data as number));
         const message = typeof msg.message === 'string' ? runcMessage(msg.message) : '';
         settle(() => reject(createError(message || `conmon reported ${String(msg.data)}${detail(output)}`)));
       });
       // conmon died before saying anything (bad arguments, cannot open the log...): its stderr says why.
-      sync.on('end', () => settle(() => reject(new InternalError(`conmon exited before the container was created${detail(output)}`))));
+      sync.on('end', () => settle(() => reject(aborted() ? l.signal?.reason : new InternalError(`conmon exited before the container was created${detail(output)}`))));
       sync.on('error', () => undefined);
       start.on('error', () => undefined);
       // Go: conmon proceeds once the start pipe is written.
@@ -136,4 +139,19 @@ export function createError(runcMsg: string): BerthError {
   const message = `OCI runtime create failed: ${runcMsg}`;
   if (/executable file not found|no such file or directory|permission denied/i.test(runcMsg)) return new InvalidArgumentError(message);
   return new InternalError(message);
+}
+
+/**
+ * The pid of the conmon watching `bundle`, or undefined when it is gone. Checked by command line, not just by
+ * pid: after a crash or a reboot the pid in the file may belong to anything.
+ */
+export async function runningConmon(conmonPidFile: string, bundle: string): Promise<number | undefined> {
+  try {
+    const pid = Number.parseInt(await readFile(conmonPidFile, 'utf8'), 10);
+    if (!(pid > 0)) return undefined;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.split('\0').includes(bundle) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -347,6 +347,33 @@ function registerTests(): void {
       }
     });
 
+    test('an aborted create leaves nothing behind, wherever it was stopped', async () => {
+      for (const afterMs of [0, 5, 15, 30]) {
+        const id = randomId();
+        created.add(id);
+        const ac = new AbortController();
+        setTimeout(() => ac.abort(), afterMs);
+        const res = await runtime
+          .create({
+            id,
+            spec: makeSpec({ args: ['sleep', '100'], cgroupsPath: `${cgParent}/${id}` }),
+            rootfs: [{ type: 'bind', source: rootfsDir, options: ['rbind', 'ro'] }],
+            logPath: logPath(id),
+            name: 'aborted',
+            tty: false,
+            openStdin: false,
+            stdinOnce: false,
+            signal: ac.signal,
+          })
+          .catch((err: Error) => err);
+        // Too late to abort: the task exists, and is ours to delete.
+        if (!(res instanceof Error)) await res.delete();
+        else assert.equal(res.name, 'AbortError');
+        assert.deepEqual(await runtime.list(), []);
+        assert.deepEqual(await mountsUnder(stateDir), []);
+      }
+    });
+
     test('a state directory too long for the attach socket is refused with the path named', async () => {
       const long = new RuncConmonRuntime({ stateDir: join('/tmp', 'x'.repeat(60)) });
       const id = randomId();

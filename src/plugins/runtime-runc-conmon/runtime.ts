@@ -3,11 +3,14 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Runtime, Task, TaskCreateOptions } from '../../core/runtime.js';
 import { AlreadyExistsError, isBerthError } from '../../core/errdefs.js';
 import { isMountPoint, mountAll, unmount } from '../../pkg/mounter.js';
-import { launchConmon } from './conmon.js';
+import { launchConmon, runningConmon } from './conmon.js';
 import { ExitWatcher } from './exit-watcher.js';
 import { Layout } from './layout.js';
 import { Runc } from './runc.js';
 import { RuncConmonTask, type TaskContext } from './task.js';
+
+/** How long a failed create gives conmon to notice its container is gone and exit by itself. */
+const CONMON_EXIT_GRACE_MS = 3000;
 
 export interface RuncConmonRuntimeOptions {
   /** Where bundles, exit files and runc's state live, e.g. <exec-root>/runtime. Keep it short: see Layout. */
@@ -130,13 +133,14 @@ export class RuncConmonRuntime implements Runtime {
   }
 
   /**
-   * Undoes a create that failed at any step. conmon, if it got that far, is stopped by runc delete (its
-   * container dies, so it exits) or, when runc never created anything, by the kill below.
+   * Undoes a create that failed at any step. runc delete first: it kills a created container and removes its
+   * cgroups; conmon then sees the exit and ends by itself. Only a conmon that does not (it hung, which is why
+   * create timed out) is killed.
    */
   async #undoCreate(id: string): Promise<void> {
     const l = this.#layout;
-    await this.#killConmon(id);
     await this.#runc.delete(id).catch(() => undefined);
+    await this.#stopConmon(id);
     const rootfs = l.rootfs(id);
     await unmount(rootfs).catch(() => unmount(rootfs, { lazy: true }));
     if (await isMountPoint(rootfs)) return;
@@ -144,16 +148,22 @@ export class RuncConmonRuntime implements Runtime {
     await rm(l.exitFile(id), { force: true });
   }
 
-  /** Only the conmon we launched for this bundle: its pidfile names it and its command line must match. */
-  async #killConmon(id: string): Promise<void> {
+  /** Waits briefly for this bundle's conmon to exit, then kills it. Never any other process. */
+  async #stopConmon(id: string): Promise<void> {
     const l = this.#layout;
-    try {
-      const pid = Number.parseInt(await readFile(l.conmonPidFile(id), 'utf8'), 10);
-      if (!(pid > 0)) return;
-      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
-      if (cmdline.split('\0').includes(l.bundle(id))) process.kill(pid, 'SIGKILL');
-    } catch {
-      // No pidfile or no such process: nothing to stop.
+    const deadline = Date.now() + CONMON_EXIT_GRACE_MS;
+    for (;;) {
+      const pid = await runningConmon(l.conmonPidFile(id), l.bundle(id));
+      if (pid === undefined) return;
+      if (Date.now() >= deadline) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone meanwhile.
+        }
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 20));
     }
   }
 }

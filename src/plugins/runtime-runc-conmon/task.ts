@@ -1,9 +1,10 @@
-import { readFile, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 
 import type { Exit, Task, TaskIO, TaskStatus } from '../../core/runtime.js';
 import { FailedPreconditionError, InternalError, InvalidArgumentError } from '../../core/errdefs.js';
 import { isMountPoint, unmount } from '../../pkg/mounter.js';
 import { openAttach } from './attach.js';
+import { runningConmon } from './conmon.js';
 import type { ExitRecord, ExitWatcher } from './exit-watcher.js';
 import type { Layout } from './layout.js';
 import type { Runc } from './runc.js';
@@ -101,17 +102,9 @@ export class RuncConmonTask implements Task {
     return (await this.#ctx.exits.read(this.id)) ?? { exitCode: LOST_EXIT_CODE, exitedAt: new Date() };
   }
 
-  /** By command line, not just pid: after a reboot or a crash the pid may belong to anything. */
   async #conmonAlive(): Promise<boolean> {
     const { layout } = this.#ctx;
-    try {
-      const pid = Number.parseInt(await readFile(layout.conmonPidFile(this.id), 'utf8'), 10);
-      if (!(pid > 0)) return false;
-      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
-      return cmdline.split('\0').includes(layout.bundle(this.id));
-    } catch {
-      return false;
-    }
+    return (await runningConmon(layout.conmonPidFile(this.id), layout.bundle(this.id))) !== undefined;
   }
 }
 

@@ -23,7 +23,7 @@ export async function makeRootfs(dir: string): Promise<void> {
 const CAPS = [
   'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID',
   'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
-]; // prettier-ignore
+];
 
 export function makeSpec(opts: { args: string[]; cgroupsPath: string; tty?: boolean; memoryLimit?: number }): OciSpec {
   return {

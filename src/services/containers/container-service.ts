@@ -169,6 +169,17 @@ export class ContainerService {
 
   async start(idOrName: string): Promise<void> {
     const { id } = this.get(idOrName);
+    try {
+      await this.#startLocked(id, idOrName);
+    } catch (err) {
+      // Docker removes an auto-remove container whose start failed; `docker run --rm` waits for that.
+      const c = this.#deps.metadata.view((tx) => tx.getContainer(id));
+      if (c?.hostConfig.AutoRemove && !RUNNING.has(c.state.status)) await this.remove(id, { force: true }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async #startLocked(id: string, idOrName: string): Promise<void> {
     await this.#deps.locks.withLock(id, async () => {
       const c = this.#deps.metadata.view((tx) => tx.getContainer(id));
       if (!c) throw noSuchContainer(idOrName);

@@ -69,7 +69,6 @@ export function buildOciSpec({ container, user, cgroupsPath }: SpecInputs): OciS
       env: processEnv(container, hostname, user.home),
       cwd: cfg.WorkingDir || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1048576, soft: 1048576 }],
       noNewPrivileges: false,
       oomScoreAdj: 0,
     },

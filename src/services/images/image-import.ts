@@ -50,9 +50,9 @@ export async function importImage(deps: ImageStoreDeps, body: Readable, opts: Im
       const id = sha256Digest(configJson);
       await deps.content.ingest((async function* () { yield Buffer.from(configJson); })(), { expected: id });
       const redundant = deps.metadata.update((tx) => {
-        const beaten = recordLayers(tx, newLayers);
         tx.putBlob({ digest: blob.digest, size: blob.size, mediaType: MEDIA_TYPE_DOCKER_LAYER });
         tx.putBlob({ digest: id, size: Buffer.byteLength(configJson), mediaType: MEDIA_TYPE_DOCKER_CONFIG });
+        const beaten = recordLayers(tx, newLayers);
         const size = unpacked.chainIds.reduce((s, c) => s + (tx.getLayer(c)?.size ?? 0), 0);
         tx.putImage({ id, configJson, chainIds: unpacked.chainIds, size, loadedAt: created, repoDigests: [] });
         if (target) tx.setTag(normalizedString(target), id);

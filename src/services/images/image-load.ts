@@ -56,7 +56,7 @@ export async function loadImageArchive(
         return digest;
       };
 
-      const images: { id: Digest; configJson: string; chainIds: Digest[]; tags: string[] }[] = [];
+      const images: { id: Digest; configJson: string; diffIds: Digest[]; chainIds: Digest[]; tags: string[] }[] = [];
       for (const entry of manifest) {
         const configDigest = blobOf(entry.Config);
         const configBytes = await readAll(deps.content.read(configDigest));
@@ -87,6 +87,7 @@ export async function loadImageArchive(
         images.push({
           id: configDigest,
           configJson: configBytes.toString('utf8'),
+          diffIds,
           chainIds: unpacked.chainIds,
           tags: tags.map((t) => normalizedString(t)),
         });
@@ -95,17 +96,19 @@ export async function loadImageArchive(
       const blobSizes = new Map<Digest, number>();
       for (const img of images) {
         blobSizes.set(img.id, Buffer.byteLength(img.configJson));
-        for (const diffId of diffIdsOf(deps, img.chainIds, newLayers)) blobSizes.set(diffId, (await deps.content.info(diffId)).size);
+        for (const diffId of img.diffIds) blobSizes.set(diffId, (await deps.content.info(diffId)).size);
       }
       const messages: string[] = [];
       const redundant = deps.metadata.update((tx) => {
-        const beaten = recordLayers(tx, newLayers);
+        // Blobs first: layers and images reference them.
         for (const img of images) {
           tx.putBlob({ digest: img.id, size: blobSizes.get(img.id) ?? 0, mediaType: MEDIA_TYPE_DOCKER_CONFIG });
-          for (const chainId of img.chainIds) {
-            const diffId = tx.getLayer(chainId)!.diffId;
+          for (const diffId of img.diffIds) {
             tx.putBlob({ digest: diffId, size: blobSizes.get(diffId) ?? 0, mediaType: MEDIA_TYPE_DOCKER_LAYER });
           }
+        }
+        const beaten = recordLayers(tx, newLayers);
+        for (const img of images) {
           const existing = tx.getImage(img.id);
           const size = img.chainIds.reduce((sum, c) => sum + (tx.getLayer(c)?.size ?? 0), 0);
           tx.putImage({
@@ -141,13 +144,6 @@ export async function loadImageArchive(
       await Promise.all([...ingested].filter((d) => !known.has(d)).map((d) => deps.content.delete(d).catch(() => undefined)));
     }
   });
-}
-
-/** The diff IDs of a chain, from the new layers or the ones already recorded. */
-function diffIdsOf(deps: ImageStoreDeps, chainIds: Digest[], fresh: LayerRecord[]): Digest[] {
-  return chainIds.map(
-    (c) => fresh.find((l) => l.chainId === c)?.diffId ?? deps.metadata.view((tx) => tx.getLayer(c))?.diffId ?? c,
-  );
 }
 
 interface ReadArchive {

@@ -136,7 +136,8 @@ function keyValues(rest: string, what: string): [string, string][] {
   }
   return ws.map((w) => {
     const i = w.indexOf('=');
-    if (i <= 0) throw new InvalidArgumentError(`${what} names can not be blank`);
+    if (i === -1) throw new InvalidArgumentError(`Syntax error - can't find = in "${w}". Must be of the form: name=value`);
+    if (i === 0) throw new InvalidArgumentError(`${what} names can not be blank`);
     return [w.slice(0, i), w.slice(i + 1)];
   });
 }
