@@ -64,9 +64,8 @@ export class DockerCommand extends Command {
 
   /** `berth container run` */
   commandPath(): string {
-    const parts: string[] = [];
-    for (let c: Command | null = this; c; c = c.parent) parts.unshift(c.parent ? c.name() : BIN);
-    return parts.join(' ');
+    const parent = this.parent as DockerCommand | null;
+    return parent ? `${parent.commandPath()} ${this.name()}` : BIN;
   }
 
   /** `berth container run [OPTIONS] IMAGE [COMMAND] [ARG...]` */
@@ -108,6 +107,23 @@ export class DockerCommand extends Command {
       },
       [] as string[],
     );
+  }
+
+  /**
+   * A string flag whose value is checked while parsing (pflag's typed flags): `check` throws with the reason,
+   * reported as `invalid argument "v" for "-m, --memory" flag: <reason>` (exit 125).
+   */
+  checked(flags: string, description: string, check: (value: string) => void): this {
+    this.#noteType(flags);
+    const display = flags.replace(/\s*<[^>]*>/, '');
+    return this.option(flags, description, (value: string) => {
+      try {
+        check(value);
+      } catch (e) {
+        throw new FlagValueError(`invalid argument "${value}" for "${display}" flag: ${(e as Error).message}`);
+      }
+      return value;
+    });
   }
 
   /** A Go `int` flag, rejecting what strconv.ParseInt rejects. */

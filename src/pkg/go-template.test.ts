@@ -230,6 +230,12 @@ test('header functions render table headers from the header map', () => {
   assert.equal(t.withFuncs(DOCKER_HEADER_FUNCS).execute(header), 'CONTAINER ID\tNAMES\tSTATUS\tIMAGE');
 });
 
+test('fieldAlias resolves Go field names whose JSON names differ', () => {
+  const alias = (n: string): string | undefined => ({ ID: 'Id' })[n];
+  assert.equal(parseDockerTemplate('{{.ID}} {{.Id}}').execute({ Id: 'x', Name: 'n' }, { fieldAlias: alias }), 'x x');
+  assert.throws(() => parseDockerTemplate('{{.ID}}').execute({ Id: 'x', Name: 'n' }), /can't evaluate field ID/);
+});
+
 test('Template.parse without docker functions knows only the builtins', () => {
   assert.throws(() => Template.parse('{{json .}}'), /function "json" not defined/);
   assert.equal(Template.parse('{{len .}}').execute([1, 2]), '2');

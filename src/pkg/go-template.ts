@@ -54,6 +54,11 @@ export class TemplateExecError extends Error {
 export interface ExecuteOptions {
   /** Go's `missingkey` option: `default` (invalid value, prints `<no value>`), `zero`, or `error`. */
   missingKey?: 'default' | 'zero' | 'error';
+  /**
+   * For struct-like data decoded from JSON: the JSON key holding a Go field whose JSON name differs (Go's `ID` is
+   * JSON `Id`, `APIVersion` is `ApiVersion`), consulted when a field is missing.
+   */
+  fieldAlias?: (goName: string) => string | undefined;
 }
 
 const MISSING: unique symbol = Symbol('missing'); // no final pipeline value (Go's missingVal)
@@ -130,6 +135,7 @@ class State {
     readonly funcs: Map<string, TemplateFunc>,
     readonly missingKey: 'default' | 'zero' | 'error',
     data: unknown,
+    readonly fieldAlias: ((goName: string) => string | undefined) | undefined = undefined,
   ) {
     this.vars = [{ name: '$', value: data }];
   }
@@ -409,10 +415,17 @@ class State {
         if (Object.prototype.hasOwnProperty.call(obj, name)) return obj[name];
         return this.missing(name, obj);
       }
-      if (!Array.isArray(obj) && Object.prototype.hasOwnProperty.call(obj, name)) {
-        if (hasArgs) this.errorf(`${name} has arguments but cannot be invoked as function`);
-        const v = obj[name];
-        return v === undefined ? null : v;
+      if (!Array.isArray(obj)) {
+        let key: string | undefined = name;
+        if (!Object.prototype.hasOwnProperty.call(obj, key)) {
+          key = this.fieldAlias?.(name);
+          if (key !== undefined && !Object.prototype.hasOwnProperty.call(obj, key)) key = undefined;
+        }
+        if (key !== undefined) {
+          if (hasArgs) this.errorf(`${name} has arguments but cannot be invoked as function`);
+          const v = obj[key];
+          return v === undefined ? null : v;
+        }
       }
     }
     return this.errorf(`can't evaluate field ${name} in type ${fieldTypeName(receiver, this.missingKey === 'error')}`);
@@ -881,7 +894,7 @@ export class Template {
 
   /** Executes against `data`; throws TemplateExecError (with the partial output) on failure. */
   execute(data: unknown, opts: ExecuteOptions = {}): string {
-    const state = new State(this, this.#funcs, opts.missingKey ?? 'default', data);
+    const state = new State(this, this.#funcs, opts.missingKey ?? 'default', data, opts.fieldAlias);
     try {
       state.walk(data, this.#nodes);
     } catch (e) {

@@ -17,6 +17,29 @@ export interface InspectedObject {
 
 type GetRef = (ref: string) => Promise<InspectedObject>;
 
+/**
+ * Go field names of Docker's API types whose JSON names differ. docker executes a template against the typed
+ * struct first, so `{{.ID}}` works there as `{{.Id}}` does through its raw-JSON fallback; berth offers both.
+ */
+const GO_FIELD_ALIASES: Record<string, string> = {
+  ID: 'Id',
+  APIVersion: 'ApiVersion',
+  DNS: 'Dns',
+  DNSOptions: 'DnsOptions',
+  DNSSearch: 'DnsSearch',
+  CPUShares: 'CpuShares',
+  CPUPeriod: 'CpuPeriod',
+  CPUQuota: 'CpuQuota',
+  CPURealtimePeriod: 'CpuRealtimePeriod',
+  CPURealtimeRuntime: 'CpuRealtimeRuntime',
+  CPUCount: 'CpuCount',
+  CPUPercent: 'CpuPercent',
+};
+
+export function goFieldAlias(name: string): string | undefined {
+  return GO_FIELD_ALIASES[name];
+}
+
 /** Skippable while auto-detecting the type: docker's isErrSkippable. */
 function isSkippable(e: unknown): boolean {
   if (e instanceof EngineApiError && e.statusCode === 404) return true;
@@ -54,7 +77,7 @@ export async function runInspect(ctx: CliContext, refs: string[], format: string
       continue;
     }
     try {
-      buffer += tmpl.execute(obj.value) + '\n';
+      buffer += tmpl.execute(obj.value, { fieldAlias: goFieldAlias }) + '\n';
     } catch {
       // docker retries against the raw JSON with missingkey=error and reports that attempt's error.
       try {

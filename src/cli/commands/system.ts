@@ -10,6 +10,7 @@ import { StatusError } from '../errors.js';
 import { JSON_FORMAT, JSON_FORMAT_KEY } from '../format/formatter.js';
 import { tabwriterFormat } from '../format/tabwriter.js';
 import { BERTH_GIT_COMMIT, BERTH_VERSION } from '../version.js';
+import { goFieldAlias } from './inspect.js';
 
 const DEFAULT_VERSION_TEMPLATE = `{{with .Client -}}
 Client:{{if ne .Platform nil}}{{if ne .Platform.Name ""}} {{.Platform.Name}}{{end}}{{end}}
@@ -164,7 +165,7 @@ async function runVersion(ctx: CliContext, format: string | undefined): Promise<
   let out: string;
   let execErr: unknown;
   try {
-    out = tmpl.execute(data);
+    out = tmpl.execute(data, { fieldAlias: goFieldAlias });
   } catch (e) {
     execErr = e;
     out = (e as { partial?: string }).partial ?? '';

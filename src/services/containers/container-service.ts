@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import {
   ConflictError,
   InvalidArgumentError,
-  isNotFound,
   noSuchContainer,
   noSuchImage,
   NotModifiedError,
@@ -296,14 +295,11 @@ export class ContainerService {
         tx.deleteContainer(id);
         tx.deleteSnapshot(c.snapshotId);
       });
-      // Files after the commit: whatever a crash leaves here is swept at the next start.
+      this.#events.emit(`removed:${id}`, final.state.exitCode);
+      this.#endPendingAttaches(id);
       const leftover = this.#tasks.get(id) ?? (await this.#deps.runtime.load(id).catch(() => undefined));
       this.#tasks.delete(id);
-      if (leftover) await leftover.delete().catch((err: unknown) => this.#deps.log.warn('runtime cleanup failed', { id, error: String(err) }));
-      await this.#deps.snapshotter.remove(c.snapshotId).catch(() => undefined);
-      await rm(c.dir, { recursive: true, force: true });
-      this.#endPendingAttaches(id);
-      this.#events.emit(`removed:${id}`, final.state.exitCode);
+      await this.#removeFiles(c, leftover);
     });
     await this.#deps.images.collectGarbage();
   }
@@ -487,22 +483,43 @@ export class ContainerService {
     );
   }
 
+  /**
+   * A container's process ended. The record changes first and waiters hear at once; the runtime state is
+   * cleaned up after, under the container's lock, so a new start or a removal waits for it. An auto-remove
+   * container is forgotten in the same step (database first, disk second), so `docker run --rm` returns
+   * without waiting for the files to go.
+   */
   async #onExit(id: string, task: Task, exitCode: number, exitedAt: Date, oomKilled: boolean): Promise<void> {
     if (this.#tasks.get(id) !== task) return;
+    this.#tasks.delete(id);
     const c = this.#deps.metadata.view((tx) => tx.getContainer(id));
-    if (c) {
-      this.#deps.metadata.update((tx) =>
-        tx.updateContainerState(id, { ...c.state, status: 'exited', pid: 0, exitCode, finishedAt: exitedAt.toISOString(), oomKilled }),
-      );
-    }
-    await task.delete().catch((err: unknown) => this.#deps.log.warn('runtime cleanup failed', { id, error: String(err) }));
-    if (this.#tasks.get(id) === task) this.#tasks.delete(id);
-    this.#events.emit(`exit:${id}`, exitCode);
-    if (c?.hostConfig.AutoRemove) {
-      await this.remove(id, { force: true }).catch((err: unknown) => {
-        if (!isNotFound(err)) this.#deps.log.warn('auto-remove failed', { id, error: String(err) });
+    if (!c) return;
+    const finishedAt = exitedAt.toISOString();
+    if (c.hostConfig.AutoRemove) {
+      this.#deps.metadata.update((tx) => {
+        tx.deleteContainer(id);
+        tx.deleteSnapshot(c.snapshotId);
       });
+      this.#events.emit(`exit:${id}`, exitCode);
+      this.#events.emit(`removed:${id}`, exitCode);
+      this.#endPendingAttaches(id);
+      await this.#deps.locks.withLock(id, () => this.#removeFiles(c, task));
+      await this.#deps.images.collectGarbage();
+      return;
     }
+    this.#deps.metadata.update((tx) => tx.updateContainerState(id, { ...c.state, status: 'exited', pid: 0, exitCode, finishedAt, oomKilled }));
+    this.#events.emit(`exit:${id}`, exitCode);
+    await this.#deps.locks.withLock(id, () =>
+      task.delete().catch((err: unknown) => this.#deps.log.warn('runtime cleanup failed', { id, error: String(err) })),
+    );
+  }
+
+  /** Everything on disk of a container the store has already forgotten; failures leave orphans the next start sweeps. */
+  async #removeFiles(c: ContainerRecord, task: Task | undefined): Promise<void> {
+    const warn = (what: string) => (err: unknown) => this.#deps.log.warn(what, { id: c.id, error: String(err) });
+    if (task) await task.delete().catch(warn('runtime cleanup failed'));
+    await this.#deps.snapshotter.remove(c.snapshotId).catch(warn('snapshot removal failed'));
+    await rm(c.dir, { recursive: true, force: true }).catch(warn('container directory removal failed'));
   }
 
   #next(event: 'exit' | 'removed', id: string): Promise<number> {
