@@ -4,7 +4,7 @@
  * the socket in BERTH_BENCH_DOCKER_HOST). Prints one table with the ratios the issues set targets for.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { BUSYBOX_TAR, DOCKER, ensureBusyboxImage, REPO, startTestDaemon } from '../test/harness.js';
@@ -82,6 +82,7 @@ async function main(): Promise<void> {
   const fmt = (ms: number): string => `${ms.toFixed(1)} ms`;
   const berthd = await startTestDaemon();
   const docker = await startDockerPeer();
+  const hasDocker = docker !== undefined;
   try {
     const berthRun = samples(RUNS, () => timeCmd(DOCKER, ['run', '--rm', '--network', 'none', 'busybox', 'true'], berthd.env));
     const berthCliRun = samples(RUNS, () => timeCmd(process.execPath, [join(REPO, 'bin/berth'), 'run', '--rm', 'busybox', 'true'], berthd.env));
@@ -99,8 +100,16 @@ async function main(): Promise<void> {
     const idle = rssMb(berthd.pid);
     rows.push(['berthd idle RSS', `${idle.toFixed(1)} MB`, docker && docker.pid ? `${rssMb(docker.pid).toFixed(1)} MB` : 'n/a', 'target ≤ 60 MB']);
 
-    for (let i = 0; i < 100; i++) berthd.docker(['create', 'busybox', 'true']);
-    if (docker) for (let i = 0; i < 100; i++) spawnSync(DOCKER, ['create', '--network', 'none', 'busybox', 'true'], { env: docker.env });
+    const create = (env: NodeJS.ProcessEnv): void => {
+      for (let i = 0; i < 100; i++) {
+        const r = spawnSync(DOCKER, ['create', '--network', 'none', 'busybox', 'true'], { env, encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`create failed: ${r.stderr}`);
+      }
+      const count = spawnSync(DOCKER, ['ps', '-aq'], { env, encoding: 'utf8' }).stdout.trim().split('\n').length;
+      if (count < 100) throw new Error(`expected 100 containers, found ${count}`);
+    };
+    create(berthd.env);
+    if (docker) create(docker.env);
     const list = await apiSamples(berthd.socket, '/v1.43/containers/json?all=1', RUNS * 2);
     const dockerList = docker ? await apiSamples(docker.socket, '/v1.43/containers/json?all=1', RUNS * 2) : undefined;
     rows.push(['GET /containers/json?all=1, 100 containers (p50)', fmt(percentile(list, 50)), dockerList ? fmt(percentile(dockerList, 50)) : 'n/a', `${ratio(percentile(list, 50), dockerList && percentile(dockerList, 50))} (target ≤ 0.5×)`]);
@@ -118,7 +127,7 @@ async function main(): Promise<void> {
   console.log(line(['workload', 'berth', 'dockerd', 'ratio']));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
-  console.log(`\n${RUNS} runs each; dockerd ${existsSync('/usr/bin/dockerd') ? 'started privately with --bridge=none, both engines run with --network none' : 'not available'}`);
+  console.log(`\n${RUNS} runs each; ${hasDocker ? 'dockerd started privately (--bridge=none); both engines run containers with --network none' : 'no Docker Engine available: berth figures only'}`);
 }
 
 void main();

@@ -3,7 +3,7 @@
  */
 import { CommanderError } from 'commander';
 import { DaemonConnectionError, EngineApiError } from '../client/errors.js';
-import { addGroup, BIN, DockerCommand } from './command.js';
+import { addCommand, addGroup, BIN, DockerCommand } from './command.js';
 import { StatusError } from './errors.js';
 import { versionLine } from './version.js';
 import { closeContext, errorText } from './action.js';
@@ -16,6 +16,7 @@ import { registerSystemCommands } from './commands/system.js';
 export function buildProgram(): DockerCommand {
   const program = new DockerCommand(BIN);
   program.short = 'A self-sufficient runtime for containers';
+  program.use = '[OPTIONS] COMMAND [ARG...]';
   program.description(program.short);
   program.enablePositionalOptions();
   program.helpOption('--help', 'Print usage');
@@ -48,6 +49,19 @@ export function buildProgram(): DockerCommand {
   registerRunCommands(program, container);
   registerContainerCommands(program, container);
 
+  // `berth help [COMMAND...]`, as cobra provides it.
+  const help = addCommand(program, { name: 'help', use: '[command]', short: 'Help about any command', args: { kind: 'any' }, hidden: true });
+  help.action((args: string[]) => {
+    let target: DockerCommand = program;
+    for (const name of args) {
+      const next = target.commands.find((c) => c.name() === name || c.aliases().includes(name)) as DockerCommand | undefined;
+      next?.ensureSetup();
+      if (!next) throw new StatusError(`unknown help topic: ${args.join(' ')}`, 1);
+      target = next;
+    }
+    process.stdout.write(target.helpInformation());
+  });
+
   // Commander's own messages never reach the user: every error is rethrown and printed in docker's words.
   const quiet = (cmd: DockerCommand): void => {
     cmd.exitOverride();
@@ -65,10 +79,15 @@ export function buildProgram(): DockerCommand {
 /** Runs `berth <argv>`; resolves with the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
   const program = buildProgram();
+  // A closed stdout (`berth save busybox | head`) ends the run like Go's SIGPIPE death: quietly, status 141.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(141);
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {
+    if ((e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE') return 141;
     if (e instanceof StatusError) {
       if (e.message !== '') process.stderr.write(`${e.message}\n`);
       return e.statusCode;

@@ -62,6 +62,21 @@ export class DockerCommand extends Command {
     return new DockerCommand(name);
   }
 
+  #setup: ((cmd: DockerCommand) => void) | undefined;
+
+  /** Registers the flag/action definitions to run on first use (see {@link ensureSetup}). */
+  deferSetup(setup: (cmd: DockerCommand) => void): void {
+    this.#setup = setup;
+  }
+
+  /** Runs the deferred definitions once. */
+  ensureSetup(): this {
+    const setup = this.#setup;
+    this.#setup = undefined;
+    setup?.(this);
+    return this;
+  }
+
   /** `berth container run` */
   commandPath(): string {
     const parent = this.parent as DockerCommand | null;
@@ -225,6 +240,7 @@ export class DockerCommand extends Command {
   }
 
   override parseOptions(argv: string[]): { operands: string[]; unknown: string[] } {
+    this.ensureSetup();
     try {
       return super.parseOptions(this.#rewritePflag(argv));
     } catch (e) {
@@ -313,6 +329,7 @@ export class DockerCommand extends Command {
   // -- help ---------------------------------------------------------------------------------------------------
 
   override helpInformation(): string {
+    this.ensureSetup();
     const usage = this.commands.length > 0 ? `${this.parent ? this.commandPath() : `${BIN} [OPTIONS]`} COMMAND` : this.useLine();
     const lines: string[] = [`Usage:  ${usage}`, '', this.short || this.description()];
     if (this.aliasesLine) lines.push('', 'Aliases:', `  ${this.aliasesLine}`);
@@ -357,9 +374,13 @@ export interface CommandSpec {
   hidden?: boolean;
 }
 
-/** Adds a docker-style subcommand to `parent`. */
-export function addCommand(parent: DockerCommand, spec: CommandSpec): DockerCommand {
+/**
+ * Adds a docker-style subcommand to `parent`. `setup` (flags and action) runs only when the command is about to
+ * parse — dispatch, or help — so a `berth ps` does not build the option tables of thirty other commands.
+ */
+export function addCommand(parent: DockerCommand, spec: CommandSpec, setup?: (cmd: DockerCommand) => void): DockerCommand {
   const cmd = parent.createCommand(spec.name);
+  if (setup) cmd.deferSetup(setup);
   cmd.use = spec.use;
   cmd.short = spec.short;
   cmd.description(spec.short);

@@ -177,7 +177,9 @@ export class EngineClient {
       headers: { 'User-Agent': this.#userAgent, ...headers },
     };
     if (this.address.kind === 'unix') {
-      return { ...common, socketPath: this.address.socketPath, headers: { Host: 'api.moby.localhost', ...common.headers } };
+      // An empty servername skips the agent's TLS server-name guess, whose net.isIP check compiles a large regex
+      // (several milliseconds of start-up) for a name plain HTTP never uses.
+      return { ...common, socketPath: this.address.socketPath, servername: '', headers: { Host: 'api.moby.localhost', ...common.headers } } as http.RequestOptions;
     }
     return { ...common, host: this.address.host, port: this.address.port };
   }

@@ -115,7 +115,44 @@ export function sprintln(...args: unknown[]): string {
 // ---------------------------------------------------------------------------------------------------------------
 // strconv.Quote
 
-const PRINTABLE_RE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
+/**
+ * Non-ASCII code points Go's strconv.IsPrint rejects: controls, spaces other than U+0020, format characters,
+ * surrogates and private use (categories C* and Z*). A range table, because a Unicode-property regex costs
+ * milliseconds to compile on every CLI start that prints an ellipsis. Unassigned code points count as printable.
+ */
+const NON_PRINTABLE: readonly [number, number][] = [
+  [0x80, 0xa0],
+  [0xad, 0xad],
+  [0x600, 0x605],
+  [0x61c, 0x61c],
+  [0x6dd, 0x6dd],
+  [0x70f, 0x70f],
+  [0x890, 0x891],
+  [0x8e2, 0x8e2],
+  [0x1680, 0x1680],
+  [0x180e, 0x180e],
+  [0x2000, 0x200f],
+  [0x2028, 0x202f],
+  [0x205f, 0x2064],
+  [0x2066, 0x206f],
+  [0x3000, 0x3000],
+  [0xd800, 0xf8ff],
+  [0xfeff, 0xfeff],
+  [0xfff9, 0xfffb],
+  [0x110bd, 0x110bd],
+  [0x110cd, 0x110cd],
+  [0x13430, 0x1343f],
+  [0x1bca0, 0x1bca3],
+  [0x1d173, 0x1d17a],
+  [0xe0001, 0xe007f],
+  [0xf0000, 0x10ffff],
+];
+
+function isGoPrint(cp: number): boolean {
+  if (cp < 0x80) return cp >= 0x20 && cp < 0x7f;
+  for (const [lo, hi] of NON_PRINTABLE) if (cp >= lo && cp <= hi) return false;
+  return true;
+}
 
 /** `strconv.Quote`: double-quoted Go string literal, non-printable runes escaped. */
 export function quote(s: string): string {
@@ -134,7 +171,7 @@ export function quoteRuneLiteral(code: number): string {
 
 function quoteRune(ch: string, q: string): string {
   if (ch === q || ch === '\\') return '\\' + ch;
-  if (ch === ' ' || PRINTABLE_RE.test(ch)) return ch;
+  if (isGoPrint(ch.codePointAt(0)!)) return ch;
   switch (ch) {
     case '\x07':
       return '\\a';

@@ -176,7 +176,11 @@ function isSpace(c: string | undefined): boolean {
 }
 
 function isAlphaNumeric(c: string | undefined): boolean {
-  return c !== undefined && (c === '_' || /^[\p{L}\p{Nd}]$/u.test(c));
+  if (c === undefined) return false;
+  const code = c.charCodeAt(0);
+  // ASCII first: a Unicode-property regex costs milliseconds to compile, and nearly every template is ASCII.
+  if (code < 0x80) return c === '_' || (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+  return /^[\p{L}\p{Nd}]$/u.test(c);
 }
 
 function itemString(i: Item): string {

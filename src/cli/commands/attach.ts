@@ -6,7 +6,8 @@
  */
 import { createRequire } from 'node:module';
 import type { EngineClient } from '../../client/engine-client.js';
-import { StdcopyDemuxer, STDERR, STDOUT, SYSTEMERR } from '../../pkg/stdcopy.js';
+import { readContainerOutput } from '../../client/container-output.js';
+import { STDERR } from '../../pkg/stdcopy.js';
 import { errorText } from '../action.js';
 import type { CliContext } from '../cli-context.js';
 
@@ -38,45 +39,15 @@ export async function attachContainer(ctx: CliContext, id: string, s: AttachStre
   const err = s.tty ? ctx.stdout : ctx.stderr;
   let restoreTerminal: (() => void) | undefined;
 
-  const done = new Promise<void>((resolve, reject) => {
-    const demux = s.tty ? undefined : new StdcopyDemuxer();
-    const onData = (chunk: Buffer): void => {
-      if (!demux) {
-        out.write(chunk);
-        return;
-      }
-      for (const f of demux.push(chunk)) {
-        if (f.stream === STDOUT && s.stdout) out.write(f.data);
-        else if (f.stream === STDERR && s.stderr) err.write(f.data);
-        else if (f.stream === SYSTEMERR) {
-          reject(new Error(`error from daemon in stream: ${f.data.toString('utf8')}`));
-        }
-      }
-    };
-    if (conn.head.length > 0) {
-      try {
-        onData(conn.head);
-      } catch (e) {
-        reject(e);
-        return;
+  const done = (async () => {
+    for await (const f of readContainerOutput(conn.readable, { tty: s.tty, head: conn.head })) {
+      if (f.stream === STDERR) {
+        if (s.stderr) err.write(f.data);
+      } else if (s.stdout) {
+        out.write(f.data);
       }
     }
-    conn.readable.on('data', (c: Buffer) => {
-      try {
-        onData(c);
-      } catch (e) {
-        reject(e);
-        conn.readable.destroy();
-      }
-    });
-    conn.readable.once('end', () => resolve());
-    conn.readable.once('close', () => resolve());
-    conn.readable.once('error', (e: Error) => {
-      // A reset after the container exited is an ordinary end of stream.
-      if ((e as NodeJS.ErrnoException).code === 'ECONNRESET') resolve();
-      else reject(e);
-    });
-  });
+  })();
   done.catch(() => undefined);
 
   if (s.stdin && conn.socket) {

@@ -4,7 +4,8 @@
  */
 import { EngineApiError } from '../../client/errors.js';
 import { parseDockerTemplate } from '../../pkg/go-template.js';
-import { StdcopyDemuxer, STDERR, STDOUT } from '../../pkg/stdcopy.js';
+import { readContainerOutput } from '../../client/container-output.js';
+import { STDERR } from '../../pkg/stdcopy.js';
 import { errorText, handle } from '../action.js';
 import type { CliContext } from '../cli-context.js';
 import { addCommand, exactArgs, minArgs, NO_ARGS, type DockerCommand } from '../command.js';
@@ -59,24 +60,25 @@ async function runPs(ctx: CliContext, opts: PsOptions, cmd: DockerCommand): Prom
 }
 
 function definePs(parent: DockerCommand, name: string, aliases: string[]): void {
-  const cmd = addCommand(parent, {
+  addCommand(parent, {
     name,
     aliases,
     use: '[OPTIONS]',
     short: 'List containers',
     args: NO_ARGS,
     aliasesLine: 'berth container ls, berth container list, berth container ps, berth ps',
+  }, (cmd) => {
+    cmd
+      .bool('-a, --all', 'Show all containers (default shows just running)')
+      .filter('-f, --filter <filter>', 'Filter output based on conditions provided')
+      .str('--format <string>', 'Format output using a custom template')
+      .int('-n, --last <int>', 'Show n last created containers (includes all states)', -1)
+      .bool('-l, --latest', 'Show the latest created container (includes all states)')
+      .bool('--no-trunc', "Don't truncate output")
+      .bool('-q, --quiet', 'Only display container IDs')
+      .bool('-s, --size', 'Display total file sizes');
+    handle<PsOptions>(cmd, (ctx, _args, opts, self) => runPs(ctx, opts, self));
   });
-  cmd
-    .bool('-a, --all', 'Show all containers (default shows just running)')
-    .filter('-f, --filter <filter>', 'Filter output based on conditions provided')
-    .str('--format <string>', 'Format output using a custom template')
-    .int('-n, --last <int>', 'Show n last created containers (includes all states)', -1)
-    .bool('-l, --latest', 'Show the latest created container (includes all states)')
-    .bool('--no-trunc', "Don't truncate output")
-    .bool('-q, --quiet', 'Only display container IDs')
-    .bool('-s, --size', 'Display total file sizes');
-  handle<PsOptions>(cmd, (ctx, _args, opts, self) => runPs(ctx, opts, self));
 }
 
 // -- start ------------------------------------------------------------------------------------------------------
@@ -135,18 +137,19 @@ async function runStart(ctx: CliContext, args: string[], opts: StartOptions): Pr
 }
 
 function defineStart(parent: DockerCommand): void {
-  const cmd = addCommand(parent, {
+  addCommand(parent, {
     name: 'start',
     use: '[OPTIONS] CONTAINER [CONTAINER...]',
     short: 'Start one or more stopped containers',
     args: minArgs(1),
     aliasesLine: 'berth container start, berth start',
+  }, (cmd) => {
+    cmd
+      .bool('-a, --attach', 'Attach STDOUT/STDERR and forward signals')
+      .str('--detach-keys <string>', 'Override the key sequence for detaching a container')
+      .bool('-i, --interactive', "Attach container's STDIN");
+    handle<StartOptions>(cmd, (ctx, args, opts) => runStart(ctx, args, opts));
   });
-  cmd
-    .bool('-a, --attach', 'Attach STDOUT/STDERR and forward signals')
-    .str('--detach-keys <string>', 'Override the key sequence for detaching a container')
-    .bool('-i, --interactive', "Attach container's STDIN");
-  handle<StartOptions>(cmd, (ctx, args, opts) => runStart(ctx, args, opts));
 }
 
 // -- stop -------------------------------------------------------------------------------------------------------
@@ -158,36 +161,37 @@ interface StopOptions {
 }
 
 function defineStop(parent: DockerCommand): void {
-  const cmd = addCommand(parent, {
+  addCommand(parent, {
     name: 'stop',
     use: '[OPTIONS] CONTAINER [CONTAINER...]',
     short: 'Stop one or more running containers',
     args: minArgs(1),
     aliasesLine: 'berth container stop, berth stop',
-  });
-  cmd.str('-s, --signal <string>', 'Signal to send to the container').int('-t, --timeout <int>', 'Seconds to wait before killing the container');
-  cmd.int('--time <int>', 'Seconds to wait before killing the container (deprecated: use --timeout)');
-  cmd.options.find((o) => o.long === '--time')?.hideHelp();
-  handle<StopOptions>(cmd, async (ctx, args, opts) => {
-    if (opts.time !== undefined && opts.timeout !== undefined) {
-      throw new StatusError('conflicting options: cannot specify both --timeout and --time', 1);
-    }
-    if (opts.time !== undefined) ctx.err('Flag --time has been deprecated, use --timeout instead\n');
-    const timeout = opts.timeout ?? opts.time;
-    const results = await Promise.all(
-      args.map((id) =>
-        ctx.client.containerStop(id, { ...(timeout !== undefined ? { timeout } : {}), ...(opts.signal ? { signal: opts.signal } : {}) }).then(
-          () => undefined,
-          (e: unknown) => e,
+  }, (cmd) => {
+    cmd.str('-s, --signal <string>', 'Signal to send to the container').int('-t, --timeout <int>', 'Seconds to wait before killing the container');
+    cmd.int('--time <int>', 'Seconds to wait before killing the container (deprecated: use --timeout)');
+    cmd.options.find((o) => o.long === '--time')?.hideHelp();
+    handle<StopOptions>(cmd, async (ctx, args, opts) => {
+      if (opts.time !== undefined && opts.timeout !== undefined) {
+        throw new StatusError('conflicting options: cannot specify both --timeout and --time', 1);
+      }
+      if (opts.time !== undefined) ctx.err('Flag --time has been deprecated, use --timeout instead\n');
+      const timeout = opts.timeout ?? opts.time;
+      const results = await Promise.all(
+        args.map((id) =>
+          ctx.client.containerStop(id, { ...(timeout !== undefined ? { timeout } : {}), ...(opts.signal ? { signal: opts.signal } : {}) }).then(
+            () => undefined,
+            (e: unknown) => e,
+          ),
         ),
-      ),
-    );
-    const errors: string[] = [];
-    results.forEach((err, i) => {
-      if (err === undefined) ctx.out(`${args[i]}\n`);
-      else errors.push(errorText(err));
+      );
+      const errors: string[] = [];
+      results.forEach((err, i) => {
+        if (err === undefined) ctx.out(`${args[i]}\n`);
+        else errors.push(errorText(err));
+      });
+      if (errors.length > 0) throw new StatusError(errors.join('\n'), 1);
     });
-    if (errors.length > 0) throw new StatusError(errors.join('\n'), 1);
   });
 }
 
@@ -200,69 +204,71 @@ interface RmOptions {
 }
 
 function defineRm(parent: DockerCommand, name: string, aliases: string[]): void {
-  const cmd = addCommand(parent, {
+  addCommand(parent, {
     name,
     aliases,
     use: '[OPTIONS] CONTAINER [CONTAINER...]',
     short: 'Remove one or more containers',
     args: minArgs(1),
     aliasesLine: 'berth container rm, berth container remove, berth rm',
-  });
-  cmd
-    .bool('-f, --force', 'Force the removal of a running container (uses SIGKILL)')
-    .bool('-l, --link', 'Remove the specified link')
-    .bool('-v, --volumes', 'Remove anonymous volumes associated with the container');
-  handle<RmOptions>(cmd, async (ctx, args, opts) => {
-    const results = await Promise.all(
-      args.map(async (raw) => {
-        const id = raw.replace(/^\/+|\/+$/g, '');
-        if (id === '') return new Error('container name cannot be empty');
-        try {
-          await ctx.client.containerRemove(id, { force: opts.force === true, volumes: opts.volumes === true, link: opts.link === true });
-          return undefined;
-        } catch (e) {
-          return e;
+  }, (cmd) => {
+    cmd
+      .bool('-f, --force', 'Force the removal of a running container (uses SIGKILL)')
+      .bool('-l, --link', 'Remove the specified link')
+      .bool('-v, --volumes', 'Remove anonymous volumes associated with the container');
+    handle<RmOptions>(cmd, async (ctx, args, opts) => {
+      const results = await Promise.all(
+        args.map(async (raw) => {
+          const id = raw.replace(/^\/+|\/+$/g, '');
+          if (id === '') return new Error('container name cannot be empty');
+          try {
+            await ctx.client.containerRemove(id, { force: opts.force === true, volumes: opts.volumes === true, link: opts.link === true });
+            return undefined;
+          } catch (e) {
+            return e;
+          }
+        }),
+      );
+      const errors: string[] = [];
+      results.forEach((err, i) => {
+        if (err === undefined) {
+          ctx.out(`${args[i]}\n`);
+          return;
         }
-      }),
-    );
-    const errors: string[] = [];
-    results.forEach((err, i) => {
-      if (err === undefined) {
-        ctx.out(`${args[i]}\n`);
-        return;
-      }
-      if (opts.force && err instanceof EngineApiError && err.statusCode === 404) {
-        ctx.err(`${errorText(err)}\n`);
-        return;
-      }
-      errors.push(errorText(err));
+        if (opts.force && err instanceof EngineApiError && err.statusCode === 404) {
+          ctx.err(`${errorText(err)}\n`);
+          return;
+        }
+        errors.push(errorText(err));
+      });
+      if (errors.length > 0) throw new StatusError(errors.join('\n'), 1);
     });
-    if (errors.length > 0) throw new StatusError(errors.join('\n'), 1);
   });
 }
 
 // -- wait -------------------------------------------------------------------------------------------------------
 
 function defineWait(parent: DockerCommand): void {
-  const cmd = addCommand(parent, {
+  addCommand(parent, {
     name: 'wait',
     use: 'CONTAINER [CONTAINER...]',
     short: 'Block until one or more containers stop, then print their exit codes',
     args: minArgs(1),
     aliasesLine: 'berth container wait, berth wait',
-  });
-  handle(cmd, async (ctx, args) => {
-    const errors: string[] = [];
-    for (const id of args) {
-      try {
-        const { result } = await ctx.client.containerWait(id);
-        const r = await result;
-        ctx.out(`${r.StatusCode}\n`);
-      } catch (e) {
-        errors.push(errorText(e));
+  }, (cmd) => {
+    handle(cmd, async (ctx, args) => {
+      const errors: string[] = [];
+      for (const id of args) {
+        try {
+          const { result } = await ctx.client.containerWait(id);
+          const r = await result;
+          ctx.out(`${r.StatusCode}\n`);
+        } catch (e) {
+          errors.push(errorText(e));
+        }
       }
-    }
-    if (errors.length > 0) throw new StatusError(errors.join('\n'), 1);
+      if (errors.length > 0) throw new StatusError(errors.join('\n'), 1);
+    });
   });
 }
 
@@ -307,75 +313,51 @@ interface LogsOptions {
 }
 
 function defineLogs(parent: DockerCommand): void {
-  const cmd = addCommand(parent, {
+  addCommand(parent, {
     name: 'logs',
     use: '[OPTIONS] CONTAINER',
     short: 'Fetch the logs of a container',
     args: exactArgs(1),
     aliasesLine: 'berth container logs, berth logs',
-  });
-  cmd
-    .bool('--details', 'Show extra details provided to logs')
-    .bool('-f, --follow', 'Follow log output')
-    .str('--since <string>', 'Show logs since timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)')
-    .str('-n, --tail <string>', 'Number of lines to show from the end of the logs', 'all')
-    .bool('-t, --timestamps', 'Show timestamps')
-    .str('--until <string>', 'Show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)');
-  handle<LogsOptions>(cmd, async (ctx, args, opts) => {
-    const c = await ctx.client.containerInspect(args[0]!);
-    const now = Date.now();
-    let since: string | undefined;
-    let until: string | undefined;
-    for (const [key, value] of [
-      ['since', opts.since],
-      ['until', opts.until],
-    ] as const) {
-      if (!value) continue;
-      try {
-        if (key === 'since') since = getTimestamp(value, now);
-        else until = getTimestamp(value, now);
-      } catch (e) {
-        throw new StatusError(`invalid value for "${key}": ${(e as Error).message}`, 1);
-      }
-    }
-    const res = await ctx.client.containerLogs(c.Id, {
-      stdout: true,
-      stderr: true,
-      follow: opts.follow === true,
-      timestamps: opts.timestamps === true,
-      details: opts.details === true,
-      tail: opts.tail,
-      ...(since !== undefined ? { since } : {}),
-      ...(until !== undefined ? { until } : {}),
-    });
-    const stopFollow = opts.follow
-      ? (() => {
-          const h = (): void => {
-            res.destroy();
-          };
-          process.once('SIGINT', h);
-          return () => process.off('SIGINT', h);
-        })()
-      : (): void => undefined;
-    try {
-      if (c.Config.Tty) {
-        for await (const chunk of res) ctx.stdout.write(chunk as Buffer);
-        return;
-      }
-      const demux = new StdcopyDemuxer();
-      for await (const chunk of res) {
-        for (const f of demux.push(chunk as Buffer)) {
-          if (f.stream === STDOUT) ctx.stdout.write(f.data);
-          else if (f.stream === STDERR) ctx.stderr.write(f.data);
-          else throw new StatusError(`error from daemon in stream: ${f.data.toString('utf8')}`, 1);
+  }, (cmd) => {
+    cmd
+      .bool('--details', 'Show extra details provided to logs')
+      .bool('-f, --follow', 'Follow log output')
+      .str('--since <string>', 'Show logs since timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)')
+      .str('-n, --tail <string>', 'Number of lines to show from the end of the logs', 'all')
+      .bool('-t, --timestamps', 'Show timestamps')
+      .str('--until <string>', 'Show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)');
+    handle<LogsOptions>(cmd, async (ctx, args, opts) => {
+      const c = await ctx.client.containerInspect(args[0]!);
+      const now = Date.now();
+      let since: string | undefined;
+      let until: string | undefined;
+      for (const [key, value] of [
+        ['since', opts.since],
+        ['until', opts.until],
+      ] as const) {
+        if (!value) continue;
+        try {
+          if (key === 'since') since = getTimestamp(value, now);
+          else until = getTimestamp(value, now);
+        } catch (e) {
+          throw new StatusError(`invalid value for "${key}": ${(e as Error).message}`, 1);
         }
       }
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE' || (e as NodeJS.ErrnoException).code === 'ECONNRESET') return;
-      throw e;
-    } finally {
-      stopFollow();
-    }
+      const res = await ctx.client.containerLogs(c.Id, {
+        stdout: true,
+        stderr: true,
+        follow: opts.follow === true,
+        timestamps: opts.timestamps === true,
+        details: opts.details === true,
+        tail: opts.tail,
+        ...(since !== undefined ? { since } : {}),
+        ...(until !== undefined ? { until } : {}),
+      });
+      for await (const f of readContainerOutput(res, { tty: c.Config.Tty === true })) {
+        (f.stream === STDERR ? ctx.stderr : ctx.stdout).write(f.data);
+      }
+    });
   });
 }
 

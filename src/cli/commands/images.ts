@@ -58,23 +58,24 @@ async function runImages(ctx: CliContext, args: string[], opts: ImagesOptions, c
 }
 
 function defineImages(parent: DockerCommand, name: string, aliases: string[]): void {
-  const cmd = addCommand(parent, {
+  addCommand(parent, {
     name,
     aliases,
     use: '[OPTIONS] [REPOSITORY[:TAG]]',
     short: 'List images',
     args: maxArgs(1),
     aliasesLine: 'berth image ls, berth image list, berth images',
+  }, (cmd) => {
+    cmd
+      .bool('-a, --all', 'Show all images (default hides intermediate images)')
+      .bool('--digests', 'Show digests')
+      .filter('-f, --filter <filter>', 'Filter output based on conditions provided')
+      .str('--format <string>', 'Format output using a custom template')
+      .bool('--no-trunc', "Don't truncate output")
+      .bool('-q, --quiet', 'Only show image IDs')
+      .bool('--tree', 'List multi-platform images as a tree (EXPERIMENTAL)');
+    handle<ImagesOptions>(cmd, (ctx, args, opts) => runImages(ctx, args, opts, name));
   });
-  cmd
-    .bool('-a, --all', 'Show all images (default hides intermediate images)')
-    .bool('--digests', 'Show digests')
-    .filter('-f, --filter <filter>', 'Filter output based on conditions provided')
-    .str('--format <string>', 'Format output using a custom template')
-    .bool('--no-trunc', "Don't truncate output")
-    .bool('-q, --quiet', 'Only show image IDs')
-    .bool('--tree', 'List multi-platform images as a tree (EXPERIMENTAL)');
-  handle<ImagesOptions>(cmd, (ctx, args, opts) => runImages(ctx, args, opts, name));
 }
 
 // -- history ----------------------------------------------------------------------------------------------------
@@ -144,30 +145,31 @@ interface HistoryOptions {
 }
 
 function defineHistory(parent: DockerCommand): void {
-  const cmd = addCommand(parent, {
+  addCommand(parent, {
     name: 'history',
     use: '[OPTIONS] IMAGE',
     short: 'Show the history of an image',
     args: exactArgs(1),
     aliasesLine: 'berth image history, berth history',
-  });
-  cmd
-    .str('--format <string>', 'Format output using a custom template')
-    .bool('-H, --human', 'Print sizes and dates in human readable format (default true)')
-    .bool('--no-trunc', "Don't truncate output")
-    .str('--platform <string>', 'Show history for the given platform')
-    .bool('-q, --quiet', 'Only show image IDs');
-  handle<HistoryOptions>(cmd, async (ctx, args, opts, self) => {
-    const human = !self.explicitFalse.has('human');
-    const history = await ctx.client.imageHistory(args[0]!);
-    let format = opts.format && opts.format.length > 0 ? opts.format : TABLE_FORMAT_KEY;
-    if (format === TABLE_FORMAT_KEY) {
-      if (opts.quiet) format = DEFAULT_QUIET_FORMAT;
-      else if (!human) format = 'table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
-      else format = 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
-    }
-    const now = Date.now();
-    ctx.out(renderFormat(format, HISTORY_HEADER, history.map((h) => new HistoryContext(h, opts.trunc !== false, human, now))));
+  }, (cmd) => {
+    cmd
+      .str('--format <string>', 'Format output using a custom template')
+      .bool('-H, --human', 'Print sizes and dates in human readable format (default true)')
+      .bool('--no-trunc', "Don't truncate output")
+      .str('--platform <string>', 'Show history for the given platform')
+      .bool('-q, --quiet', 'Only show image IDs');
+    handle<HistoryOptions>(cmd, async (ctx, args, opts, self) => {
+      const human = !self.explicitFalse.has('human');
+      const history = await ctx.client.imageHistory(args[0]!);
+      let format = opts.format && opts.format.length > 0 ? opts.format : TABLE_FORMAT_KEY;
+      if (format === TABLE_FORMAT_KEY) {
+        if (opts.quiet) format = DEFAULT_QUIET_FORMAT;
+        else if (!human) format = 'table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
+        else format = 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
+      }
+      const now = Date.now();
+      ctx.out(renderFormat(format, HISTORY_HEADER, history.map((h) => new HistoryContext(h, opts.trunc !== false, human, now))));
+    });
   });
 }
 
@@ -190,16 +192,17 @@ export function tagTarget(source: string, target: string): { repo: string; tag: 
 }
 
 function defineTag(parent: DockerCommand): void {
-  const cmd = addCommand(parent, {
+  addCommand(parent, {
     name: 'tag',
     use: 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',
     short: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',
     args: exactArgs(2),
     aliasesLine: 'berth image tag, berth tag',
-  });
-  handle(cmd, async (ctx, args) => {
-    const { repo, tag } = tagTarget(args[0]!, args[1]!);
-    await ctx.client.imageTag(args[0]!, repo, tag);
+  }, (cmd) => {
+    handle(cmd, async (ctx, args) => {
+      const { repo, tag } = tagTarget(args[0]!, args[1]!);
+      await ctx.client.imageTag(args[0]!, repo, tag);
+    });
   });
 }
 
@@ -213,34 +216,35 @@ interface RmiOptions {
 }
 
 function defineRmi(parent: DockerCommand, name: string, aliases: string[]): void {
-  const cmd = addCommand(parent, {
+  addCommand(parent, {
     name,
     aliases,
     use: '[OPTIONS] IMAGE [IMAGE...]',
     short: 'Remove one or more images',
     args: minArgs(1),
     aliasesLine: 'berth image rm, berth image remove, berth rmi',
-  });
-  cmd
-    .bool('-f, --force', 'Force removal of the image')
-    .bool('--no-prune', 'Do not delete untagged parents')
-    .list('--platform <strings>', 'Remove only the given platform variant');
-  handle<RmiOptions>(cmd, async (ctx, args, opts) => {
-    const errors: string[] = [];
-    let fatal = false;
-    for (const img of args) {
-      try {
-        const dels = await ctx.client.imageRemove(img, { force: opts.force === true, noPrune: opts.prune === false });
-        for (const d of dels ?? []) ctx.out(d.Deleted ? `Deleted: ${d.Deleted}\n` : `Untagged: ${d.Untagged ?? ''}\n`);
-      } catch (e) {
-        if (!(e instanceof EngineApiError && e.statusCode === 404)) fatal = true;
-        errors.push(errorText(e));
+  }, (cmd) => {
+    cmd
+      .bool('-f, --force', 'Force removal of the image')
+      .bool('--no-prune', 'Do not delete untagged parents')
+      .list('--platform <strings>', 'Remove only the given platform variant');
+    handle<RmiOptions>(cmd, async (ctx, args, opts) => {
+      const errors: string[] = [];
+      let fatal = false;
+      for (const img of args) {
+        try {
+          const dels = await ctx.client.imageRemove(img, { force: opts.force === true, noPrune: opts.prune === false });
+          for (const d of dels ?? []) ctx.out(d.Deleted ? `Deleted: ${d.Deleted}\n` : `Untagged: ${d.Untagged ?? ''}\n`);
+        } catch (e) {
+          if (!(e instanceof EngineApiError && e.statusCode === 404)) fatal = true;
+          errors.push(errorText(e));
+        }
       }
-    }
-    if (errors.length > 0) {
-      if (!opts.force || fatal) throw new StatusError(errors.join('\n'), 1);
-      ctx.err(`${errors.join('\n')}\n`);
-    }
+      if (errors.length > 0) {
+        if (!opts.force || fatal) throw new StatusError(errors.join('\n'), 1);
+        ctx.err(`${errors.join('\n')}\n`);
+      }
+    });
   });
 }
 
@@ -262,110 +266,113 @@ async function openInput(path: string): Promise<Readable> {
 }
 
 function defineImport(parent: DockerCommand): void {
-  const cmd = addCommand(parent, {
+  addCommand(parent, {
     name: 'import',
     use: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]',
     short: 'Import the contents from a tarball to create a filesystem image',
     args: minArgs(1),
     aliasesLine: 'berth image import, berth import',
-  });
-  cmd
-    .list('-c, --change <list>', 'Apply Dockerfile instruction to the created image')
-    .str('-m, --message <string>', 'Set commit message for imported image')
-    .str('--platform <string>', 'Set platform if server is multi-platform capable');
-  handle<ImportOptions>(cmd, async (ctx, args, opts) => {
-    const source = args[0]!;
-    const ref = args[1];
-    let body: Readable | undefined;
-    let fromSrc = '-';
-    if (source === '-') body = ctx.stdin;
-    else if (source.startsWith('https://') || source.startsWith('http://')) fromSrc = source;
-    else body = await openInput(source);
-    if (ref) {
-      try {
-        parseNormalizedNamed(ref);
-      } catch (e) {
-        throw new StatusError((e as Error).message, 1);
+  }, (cmd) => {
+    cmd
+      .list('-c, --change <list>', 'Apply Dockerfile instruction to the created image')
+      .str('-m, --message <string>', 'Set commit message for imported image')
+      .str('--platform <string>', 'Set platform if server is multi-platform capable');
+    handle<ImportOptions>(cmd, async (ctx, args, opts) => {
+      const source = args[0]!;
+      const ref = args[1];
+      let body: Readable | undefined;
+      let fromSrc = '-';
+      if (source === '-') body = ctx.stdin;
+      else if (source.startsWith('https://') || source.startsWith('http://')) fromSrc = source;
+      else body = await openInput(source);
+      if (ref) {
+        try {
+          parseNormalizedNamed(ref);
+        } catch (e) {
+          throw new StatusError((e as Error).message, 1);
+        }
       }
-    }
-    const res = await ctx.client.imageCreate(
-      { fromSrc, repo: ref || undefined, message: opts.message || undefined, platform: opts.platform || undefined, changes: opts.change },
-      body ? { body, contentType: 'text/plain' } : {},
-    );
-    await displayJsonMessages(res, ctx.stdout, ctx.stdout.isTTY === true);
+      const res = await ctx.client.imageCreate(
+        { fromSrc, repo: ref || undefined, message: opts.message || undefined, platform: opts.platform || undefined, changes: opts.change },
+        body ? { body, contentType: 'text/plain' } : {},
+      );
+      await displayJsonMessages(res, ctx.stdout, ctx.stdout.isTTY === true);
+    });
   });
 }
 
 // -- save -------------------------------------------------------------------------------------------------------
 
 function defineSave(parent: DockerCommand): void {
-  const cmd = addCommand(parent, {
+  addCommand(parent, {
     name: 'save',
     use: '[OPTIONS] IMAGE [IMAGE...]',
     short: 'Save one or more images to a tar archive (streamed to STDOUT by default)',
     args: minArgs(1),
     aliasesLine: 'berth image save, berth save',
-  });
-  cmd.str('-o, --output <string>', 'Write to a file, instead of STDOUT').list('--platform <stringSlice>', 'Save only the given platform(s)');
-  handle<{ output?: string }>(cmd, async (ctx, args, opts) => {
-    if (!opts.output) {
-      if (ctx.stdout.isTTY) throw new StatusError('cowardly refusing to save to a terminal. Use the -o flag or redirect', 1);
-      const res = await ctx.client.imageSave(args);
-      await pipeline(res, ctx.stdout, { end: false });
-      return;
-    }
-    // Like docker's atomicwriter: a temp file beside the target, renamed into place when complete.
-    const target = opts.output;
-    const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
-    let out;
-    try {
-      out = createWriteStream(tmp, { mode: 0o600, flags: 'wx' });
-      await new Promise<void>((resolve, reject) => {
-        out!.once('open', () => resolve());
-        out!.once('error', reject);
-      });
-    } catch (e) {
-      throw new StatusError(`failed to save image: ${goOpenError(e, target)}`, 1);
-    }
-    try {
-      const res = await ctx.client.imageSave(args);
-      await pipeline(res, out);
-      await fsp.rename(tmp, target);
-    } catch (e) {
-      out.destroy();
-      await fsp.rm(tmp, { force: true });
-      throw e;
-    }
+  }, (cmd) => {
+    cmd.str('-o, --output <string>', 'Write to a file, instead of STDOUT').list('--platform <stringSlice>', 'Save only the given platform(s)');
+    handle<{ output?: string }>(cmd, async (ctx, args, opts) => {
+      if (!opts.output) {
+        if (ctx.stdout.isTTY) throw new StatusError('cowardly refusing to save to a terminal. Use the -o flag or redirect', 1);
+        const res = await ctx.client.imageSave(args);
+        await pipeline(res, ctx.stdout, { end: false });
+        return;
+      }
+      // Like docker's atomicwriter: a temp file beside the target, renamed into place when complete.
+      const target = opts.output;
+      const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+      let out;
+      try {
+        out = createWriteStream(tmp, { mode: 0o600, flags: 'wx' });
+        await new Promise<void>((resolve, reject) => {
+          out!.once('open', () => resolve());
+          out!.once('error', reject);
+        });
+      } catch (e) {
+        throw new StatusError(`failed to save image: ${goOpenError(e, target)}`, 1);
+      }
+      try {
+        const res = await ctx.client.imageSave(args);
+        await pipeline(res, out);
+        await fsp.rename(tmp, target);
+      } catch (e) {
+        out.destroy();
+        await fsp.rm(tmp, { force: true });
+        throw e;
+      }
+    });
   });
 }
 
 // -- load -------------------------------------------------------------------------------------------------------
 
 function defineLoad(parent: DockerCommand): void {
-  const cmd = addCommand(parent, {
+  addCommand(parent, {
     name: 'load',
     use: '[OPTIONS]',
     short: 'Load an image from a tar archive or STDIN',
     args: NO_ARGS,
     aliasesLine: 'berth image load, berth load',
-  });
-  cmd
-    .str('-i, --input <string>', 'Read from tar archive file, instead of STDIN')
-    .list('--platform <stringSlice>', 'Load only the given platform(s)')
-    .bool('-q, --quiet', 'Suppress the load output');
-  handle<{ input?: string; quiet?: boolean }>(cmd, async (ctx, _args, opts) => {
-    let input: Readable;
-    if (!opts.input) {
-      if (ctx.stdin.isTTY) throw new StatusError('requested load from stdin, but stdin is empty', 1);
-      input = ctx.stdin;
-    } else {
-      input = await openInput(opts.input);
-    }
-    const quiet = opts.quiet === true || ctx.stdout.isTTY !== true;
-    const res = await ctx.client.imageLoad(input, { quiet });
-    const type = String(res.headers['content-type'] ?? '');
-    if (type.includes('json')) await displayJsonMessages(res, ctx.stdout, ctx.stdout.isTTY === true);
-    else await pipeline(res, ctx.stdout, { end: false });
+  }, (cmd) => {
+    cmd
+      .str('-i, --input <string>', 'Read from tar archive file, instead of STDIN')
+      .list('--platform <stringSlice>', 'Load only the given platform(s)')
+      .bool('-q, --quiet', 'Suppress the load output');
+    handle<{ input?: string; quiet?: boolean }>(cmd, async (ctx, _args, opts) => {
+      let input: Readable;
+      if (!opts.input) {
+        if (ctx.stdin.isTTY) throw new StatusError('requested load from stdin, but stdin is empty', 1);
+        input = ctx.stdin;
+      } else {
+        input = await openInput(opts.input);
+      }
+      const quiet = opts.quiet === true || ctx.stdout.isTTY !== true;
+      const res = await ctx.client.imageLoad(input, { quiet });
+      const type = String(res.headers['content-type'] ?? '');
+      if (type.includes('json')) await displayJsonMessages(res, ctx.stdout, ctx.stdout.isTTY === true);
+      else await pipeline(res, ctx.stdout, { end: false });
+    });
   });
 }
 

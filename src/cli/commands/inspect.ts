@@ -148,33 +148,33 @@ async function runGenericInspect(ctx: CliContext, refs: string[], opts: InspectO
 }
 
 export function registerInspectCommands(root: DockerCommand, container: DockerCommand, image: DockerCommand): void {
-  const inspect = addCommand(root, {
-    name: 'inspect',
-    use: '[OPTIONS] NAME|ID [NAME|ID...]',
-    short: 'Return low-level information on Docker objects',
-    args: minArgs(1),
-  });
-  inspect
-    .str('-f, --format <string>', 'Format output using a custom template')
-    .bool('-s, --size', 'Display total file sizes if the type is container')
-    .str('--type <string>', 'Only inspect objects of the given type');
-  handle<InspectOptions>(inspect, (ctx, args, opts) => runGenericInspect(ctx, args, opts));
-
-  const ci = addCommand(container, {
-    name: 'inspect',
-    use: '[OPTIONS] CONTAINER [CONTAINER...]',
-    short: 'Display detailed information on one or more containers',
-    args: minArgs(1),
-  });
-  ci.str('-f, --format <string>', 'Format output using a custom template').bool('-s, --size', 'Display total file sizes');
-  handle<InspectOptions>(ci, (ctx, args, opts) => runInspect(ctx, args, opts.format, containerRef(ctx, opts.size === true)));
-
-  const ii = addCommand(image, {
-    name: 'inspect',
-    use: '[OPTIONS] IMAGE [IMAGE...]',
-    short: 'Display detailed information on one or more images',
-    args: minArgs(1),
-  });
-  ii.str('-f, --format <string>', 'Format output using a custom template').str('--platform <string>', 'Inspect a specific platform of the multi-platform image');
-  handle<InspectOptions>(ii, (ctx, args, opts) => runInspect(ctx, args, opts.format, imageRef(ctx)));
+  addCommand(
+    root,
+    { name: 'inspect', use: '[OPTIONS] NAME|ID [NAME|ID...]', short: 'Return low-level information on Docker objects', args: minArgs(1) },
+    (cmd) => {
+      cmd
+        .str('-f, --format <string>', 'Format output using a custom template')
+        .bool('-s, --size', 'Display total file sizes if the type is container')
+        .str('--type <string>', 'Only inspect objects of the given type');
+      handle<InspectOptions>(cmd, (ctx, args, opts) => runGenericInspect(ctx, args, opts));
+    },
+  );
+  addCommand(
+    container,
+    { name: 'inspect', use: '[OPTIONS] CONTAINER [CONTAINER...]', short: 'Display detailed information on one or more containers', args: minArgs(1) },
+    (cmd) => {
+      cmd.str('-f, --format <string>', 'Format output using a custom template').bool('-s, --size', 'Display total file sizes');
+      handle<InspectOptions>(cmd, (ctx, args, opts) => runInspect(ctx, args, opts.format, containerRef(ctx, opts.size === true)));
+    },
+  );
+  addCommand(
+    image,
+    { name: 'inspect', use: '[OPTIONS] IMAGE [IMAGE...]', short: 'Display detailed information on one or more images', args: minArgs(1) },
+    (cmd) => {
+      cmd
+        .str('-f, --format <string>', 'Format output using a custom template')
+        .str('--platform <string>', 'Inspect a specific platform of the multi-platform image');
+      handle<InspectOptions>(cmd, (ctx, args, opts) => runInspect(ctx, args, opts.format, imageRef(ctx)));
+    },
+  );
 }

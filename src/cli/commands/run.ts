@@ -171,30 +171,39 @@ async function runRun(ctx: CliContext, args: string[], flags: RunFlags, cmd: Doc
 
 export function registerRunCommands(root: DockerCommand, container: DockerCommand): void {
   for (const parent of [root, container]) {
-    const create = addCommand(parent, {
-      name: 'create',
-      use: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
-      short: 'Create a new container',
-      args: minArgs(1),
-      aliasesLine: 'berth container create, berth create',
-      passThrough: true,
-    });
-    addContainerFlags(create);
-    handle<ContainerFlags>(create, (ctx, args, opts) => runCreate(ctx, args, opts));
-
-    const run = addCommand(parent, {
-      name: 'run',
-      use: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
-      short: 'Create and run a new container from an image',
-      args: minArgs(1),
-      aliasesLine: 'berth container run, berth run',
-      passThrough: true,
-    });
-    addContainerFlags(run);
-    run
-      .bool('-d, --detach', 'Run container in background and print container ID')
-      .str('--detach-keys <string>', 'Override the key sequence for detaching a container')
-      .bool('--sig-proxy', 'Proxy received signals to the process (default true)');
-    handle<RunFlags>(run, (ctx, args, opts, self) => runRun(ctx, args, opts, self));
+    addCommand(
+      parent,
+      {
+        name: 'create',
+        use: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
+        short: 'Create a new container',
+        args: minArgs(1),
+        aliasesLine: 'berth container create, berth create',
+        passThrough: true,
+      },
+      (cmd) => {
+        addContainerFlags(cmd);
+        handle<ContainerFlags>(cmd, (ctx, args, opts) => runCreate(ctx, args, opts));
+      },
+    );
+    addCommand(
+      parent,
+      {
+        name: 'run',
+        use: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
+        short: 'Create and run a new container from an image',
+        args: minArgs(1),
+        aliasesLine: 'berth container run, berth run',
+        passThrough: true,
+      },
+      (cmd) => {
+        addContainerFlags(cmd);
+        cmd
+          .bool('-d, --detach', 'Run container in background and print container ID')
+          .str('--detach-keys <string>', 'Override the key sequence for detaching a container')
+          .bool('--sig-proxy', 'Proxy received signals to the process (default true)');
+        handle<RunFlags>(cmd, (ctx, args, opts, self) => runRun(ctx, args, opts, self));
+      },
+    );
   }
 }

@@ -356,11 +356,12 @@ async function runInfo(ctx: CliContext, format: string | undefined): Promise<voi
 }
 
 export function registerSystemCommands(root: DockerCommand): void {
-  const version = addCommand(root, { name: 'version', use: '[OPTIONS]', short: 'Show the Berth version information', args: NO_ARGS });
-  version.str('-f, --format <string>', 'Format output using a custom template');
-  handle<{ format?: string }>(version, (ctx, _args, opts) => runVersion(ctx, opts.format));
-
-  const info = addCommand(root, { name: 'info', use: '[OPTIONS]', short: 'Display system-wide information', args: NO_ARGS });
-  info.str('-f, --format <string>', 'Format output using a custom template');
-  handle<{ format?: string }>(info, (ctx, _args, opts) => runInfo(ctx, opts.format));
+  addCommand(root, { name: 'version', use: '[OPTIONS]', short: 'Show the Berth version information', args: NO_ARGS }, (cmd) => {
+    cmd.str('-f, --format <string>', 'Format output using a custom template');
+    handle<{ format?: string }>(cmd, (ctx, _args, opts) => runVersion(ctx, opts.format));
+  });
+  addCommand(root, { name: 'info', use: '[OPTIONS]', short: 'Display system-wide information', args: NO_ARGS }, (cmd) => {
+    cmd.str('-f, --format <string>', 'Format output using a custom template');
+    handle<{ format?: string }>(cmd, (ctx, _args, opts) => runInfo(ctx, opts.format));
+  });
 }

@@ -6,6 +6,7 @@
 import { DOCKER_HEADER_FUNCS, goJsonEscapeHtml, parseDockerTemplate, TemplateExecError, type Template } from '../../pkg/go-template.js';
 import { StatusError } from '../errors.js';
 import { tabwriterFormat } from './tabwriter.js';
+import { zoneAbbreviation } from './zone-abbreviation.js';
 
 export const TABLE_FORMAT_KEY = 'table';
 export const RAW_FORMAT_KEY = 'raw';
@@ -135,13 +136,10 @@ function zoneOffset(d: Date): string {
 }
 
 function zoneName(d: Date): string {
-  if (d.getTimezoneOffset() === 0 && (process.env.TZ === undefined || process.env.TZ === '' || /^(UTC|Etc\/UTC|UTC0|GMT)$/.test(process.env.TZ))) return 'UTC';
-  try {
-    const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName');
-    if (part && !/^GMT[+-]/.test(part.value)) return part.value;
-  } catch {
-    // fall through
-  }
+  const offsetSeconds = -d.getTimezoneOffset() * 60;
+  const name = zoneAbbreviation(offsetSeconds);
+  if (name !== undefined) return name;
+  // Go names a zone it has no abbreviation for by its offset.
   const off = zoneOffset(d);
   return off.endsWith('00') ? off.slice(0, 3) : off;
 }
