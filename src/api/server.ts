@@ -1,6 +1,5 @@
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from '../core/errdefs.js';
 import { Router, type Logger, type Route } from './router.js';
@@ -27,6 +26,7 @@ export async function listen(address: string, routes: readonly Route[], log: Log
   const router = new Router(routes, log);
   let server: Server;
   if (tls && address.startsWith('tcp://')) {
+    const { createServer: createHttpsServer } = await import('node:https');
     server = createHttpsServer({
       ca: readFileSync(tls.ca),
       cert: readFileSync(tls.cert),

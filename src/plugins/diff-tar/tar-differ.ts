@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import tarStream from 'tar-stream';
+import type tarStream from 'tar-stream';
 import type { ApplyResult, Differ } from '../../core/diff.js';
 import { InvalidArgumentError, isBerthError } from '../../core/errdefs.js';
 import { DigestCounter } from '../../pkg/digest.js';
@@ -36,7 +36,9 @@ export class TarDiffer implements Differ {
     const { signal } = opts;
     signal?.throwIfAborted();
     const counter = new DigestCounter();
-    const extract = tarStream.extract(EXTRACT_OPTIONS);
+    // Loaded on first use, to keep an idle daemon small.
+    const { default: tarStreamModule } = await import('tar-stream');
+    const extract = tarStreamModule.extract(EXTRACT_OPTIONS);
     const writer = await LayerWriter.open(resolve(dir), signal);
 
     // The parser's own error: an entry's data stream that dies with it reports only "destroyed".

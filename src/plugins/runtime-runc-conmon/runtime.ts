@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 
 import type { Runtime, Task, TaskCreateOptions } from '../../core/runtime.js';
@@ -105,21 +106,28 @@ export class RuncConmonRuntime implements Runtime {
       // A bundle without a pidfile is a create that died half way: still a task, so that it can be deleted.
       if (isBerthError(err)) return undefined; // not a valid id: no state can exist for it
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      if (!(await readdir(this.#layout.bundle(id)).catch(() => undefined))) return undefined;
+      // So is runc state whose bundle is already gone (a delete interrupted between `runc delete` and the rm).
+      const bundle = await readdir(this.#layout.bundle(id)).catch(() => undefined);
+      const runcState = await readdir(join(this.#layout.runcRoot, id)).catch(() => undefined);
+      if (!bundle && !runcState) return undefined;
       pidText = '0';
     }
     const pid = Number.parseInt(pidText, 10);
     return new RuncConmonTask(id, Number.isNaN(pid) ? 0 : pid, this.#ctx);
   }
 
+  /** Ids with a bundle or with runc state (either can outlive the other when a delete is interrupted). */
   async list(): Promise<string[]> {
-    try {
-      const entries = await readdir(this.#layout.containersDir, { withFileTypes: true });
-      return entries.filter((e) => e.isDirectory()).map((e) => e.name);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
+    const dirs = async (path: string): Promise<string[]> => {
+      try {
+        const entries = await readdir(path, { withFileTypes: true });
+        return entries.filter((e) => e.isDirectory()).map((e) => e.name);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw err;
+      }
+    };
+    return [...new Set([...(await dirs(this.#layout.containersDir)), ...(await dirs(this.#layout.runcRoot))])];
   }
 
   #ensureDirs(): Promise<void> {

@@ -1,9 +1,11 @@
 import { rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 
 import type { Exit, Task, TaskIO, TaskStatus } from '../../core/runtime.js';
 import { FailedPreconditionError, InternalError, InvalidArgumentError } from '../../core/errdefs.js';
 import { isMountPoint, unmount } from '../../pkg/mounter.js';
 import { openAttach } from './attach.js';
+import { startThroughExecFifo } from './exec-fifo.js';
 import { runningConmon } from './conmon.js';
 import type { ExitRecord, ExitWatcher } from './exit-watcher.js';
 import type { Layout } from './layout.js';
@@ -43,6 +45,8 @@ export class RuncConmonTask implements Task {
   }
 
   async start(): Promise<void> {
+    const fifo = join(this.#ctx.runc.root, this.id, 'exec.fifo');
+    if (await startThroughExecFifo(fifo, this.pid)) return;
     await this.#ctx.runc.start(this.id);
   }
 

@@ -1,6 +1,5 @@
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import tar from 'tar-stream';
 import { InvalidArgumentError } from '../../core/errdefs.js';
 import { MEDIA_TYPE_DOCKER_CONFIG, MEDIA_TYPE_DOCKER_LAYER } from '../../core/images.js';
 import type { LayerRecord } from '../../core/metadata.js';
@@ -161,6 +160,7 @@ async function readArchive(
   opts: { signal?: AbortSignal },
 ): Promise<ReadArchive> {
   const { stream } = await decompressStream(body);
+  const { default: tar } = await import('tar-stream');
   const extract = tar.extract();
   stream.on('error', (err) => extract.destroy(err));
   stream.pipe(extract);

@@ -1,6 +1,5 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
 import { MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_MANIFEST } from '../../core/images.js';
 import type { ImageRecord, ReadTx } from '../../core/metadata.js';
 import { digestHex, sha256Digest, type Digest } from '../../pkg/digest.js';
@@ -52,10 +51,12 @@ function findByReferenceSafe(tx: ReadTx, name: string): ImageRecord | undefined 
 }
 
 export function writeSaveArchive(deps: ImageStoreDeps, items: readonly SaveItem[]): Readable {
-  const pack = tar.pack();
   const out = new PassThrough();
-  pack.pipe(out);
   void (async () => {
+    // Loaded on first use: most daemons never save an image, and the idle footprint counts.
+    const { default: tar } = await import('tar-stream');
+    const pack = tar.pack();
+    pack.pipe(out);
     const written = new Set<Digest>();
     const mtime = new Date(0);
     const addBlob = async (digest: Digest): Promise<void> => {
@@ -114,7 +115,6 @@ export function writeSaveArchive(deps: ImageStoreDeps, items: readonly SaveItem[
       pack.finalize();
     } catch (err) {
       deps.log.error('save failed', { error: String(err) });
-      pack.destroy(err instanceof Error ? err : new Error(String(err)));
       out.destroy(err instanceof Error ? err : new Error(String(err)));
     }
   })();

@@ -77,19 +77,21 @@ export class ImageService {
       for (const img of tx.listImages()) {
         const cfg = parseConfig(img);
         const created = unixSeconds(cfg.created);
-        const refs = tx.tagsOf(img.id).map((r) => parseReference(r));
+        let refs = tx.tagsOf(img.id).map((r) => parseReference(r));
+        if (filters.has('reference')) {
+          // Docker lists only the references that matched, so `images -f reference=x` shows x's rows alone.
+          const patterns = filters.get('reference');
+          refs = refs.filter((r) => patterns.some((p) => matchReferenceFilter(p, r)));
+          if (refs.length === 0) continue;
+        }
         const tags = refs.filter((r) => r.tag !== undefined).map((r) => familiarString(r));
         if (filters.has('dangling')) {
           const want = filters.get('dangling')[0];
           if (want !== 'true' && want !== 'false' && want !== '1' && want !== '0') {
             throw new InvalidArgumentError(`Invalid filter 'dangling=${want ?? ''}'`);
           }
-          const dangling = tags.length === 0;
+          const dangling = tx.tagsOf(img.id).length === 0;
           if (dangling !== (want === 'true' || want === '1')) continue;
-        }
-        if (filters.has('reference')) {
-          const patterns = filters.get('reference');
-          if (!refs.some((r) => patterns.some((p) => matchReferenceFilter(p, r)))) continue;
         }
         if (filters.has('label') && !filters.matchKVList('label', cfg.config?.Labels ?? {})) continue;
         if (before.some((b) => created >= unixSeconds(parseConfig(b).created))) continue;
