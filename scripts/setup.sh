@@ -25,7 +25,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 echo "==> npm packages and build"
-npm ci --no-fund --no-audit --loglevel=error
+# `npm install` rather than `npm ci`: node-unix-socket lists optional per-platform packages that are not all
+# published, which `npm ci` reports as a lockfile mismatch; `npm install` installs the locked versions.
+npm install --no-fund --no-audit --loglevel=error
 npm run --silent build
 ln -sf "$REPO/bin/berth" /usr/local/bin/berth
 ln -sf "$REPO/bin/berthd" /usr/local/bin/berthd
