@@ -33,6 +33,7 @@ ln -sf "$REPO/bin/berth" /usr/local/bin/berth
 ln -sf "$REPO/bin/berthd" /usr/local/bin/berthd
 
 echo "==> busybox image"
+mkdir -p images
 node scripts/make-busybox-image.mjs images/busybox.tar >/dev/null
 
 echo "==> berthd"

@@ -5,7 +5,7 @@
  * cgroup parent, the directories. It never touches another engine's state and kills only pids it started.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 
@@ -46,6 +46,7 @@ export interface TestDaemon {
 
 export function ensureBusyboxImage(): string {
   if (!existsSync(BUSYBOX_TAR)) {
+    mkdirSync(join(REPO, 'images'), { recursive: true });
     const r = spawnSync(process.execPath, [join(REPO, 'scripts/make-busybox-image.mjs'), BUSYBOX_TAR], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`make-busybox-image failed: ${r.stderr}`);
   }
