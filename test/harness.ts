@@ -58,7 +58,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, opts: { input?
   return { code: r.status ?? (r.signal ? 128 : 1), stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
-export async function startTestDaemon(opts: { loadBusybox?: boolean } = {}): Promise<TestDaemon> {
+export async function startTestDaemon(opts: { loadBusybox?: boolean; extraArgs?: string[] } = {}): Promise<TestDaemon> {
   // Short paths: conmon's attach socket lives under the exec root and must stay under 108 bytes.
   const root = mkdtempSync('/tmp/bt');
   const dataRoot = join(root, 'data');
@@ -74,7 +74,7 @@ export async function startTestDaemon(opts: { loadBusybox?: boolean } = {}): Pro
   const startDaemon = async (): Promise<void> => {
     child = spawn(
       process.execPath,
-      [BERTHD, '-H', host, '--data-root', dataRoot, '--exec-root', execRoot, '--pidfile', join(root, 'berthd.pid'), '--cgroup-parent', cgroupParent, '--log-level', 'debug'],
+      [BERTHD, '-H', host, '--data-root', dataRoot, '--exec-root', execRoot, '--pidfile', join(root, 'berthd.pid'), '--cgroup-parent', cgroupParent, '--log-level', 'debug', ...(opts.extraArgs ?? [])],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout?.on('data', (d: Buffer) => daemonLog.push(d.toString()));

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { readFile, realpath } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
 
 import type { Mount } from '../core/mount.js';
 import { InternalError, InvalidArgumentError } from '../core/errdefs.js';
+import { exec, type ExecResult } from './exec.js';
 
 /**
  * Mounting through util-linux: Node has no mount(2), so we run `/bin/mount` and `/bin/umount` with argument
@@ -137,30 +137,13 @@ function unescapeOctal(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
-interface RunResult {
-  code: number;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], opts: MountOptions & { cwd?: string }): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    opts.signal?.throwIfAborted();
-    const child = spawn(cmd, args, {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      cwd: opts.cwd,
-      // Messages we match on ("not mounted") are translated otherwise.
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' },
-      signal: opts.signal,
-      timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      if (stderr.length < 64 * 1024) stderr += d;
-    });
-    child.on('error', (err) => reject(err.name === 'AbortError' ? err : new InternalError(`Failed to run ${cmd}: ${err.message}`, { cause: err })));
-    child.on('close', (code, sig) => {
-      if (sig !== null) reject(new InternalError(`${cmd} ${args.join(' ')} was killed by ${sig} (timeout or abort)`));
-      else resolve({ code: code ?? -1, stderr });
-    });
+/** Runs mount or umount. A timeout or abort sends SIGTERM rather than SIGKILL, so mount and its helpers can exit cleanly. */
+function run(cmd: string, args: string[], opts: MountOptions & { cwd?: string }): Promise<ExecResult> {
+  return exec(cmd, args, {
+    stdout: 'ignore',
+    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    killSignal: 'SIGTERM',
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
   });
 }

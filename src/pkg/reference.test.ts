@@ -139,6 +139,7 @@ describe('parseReference', () => {
     ['[fe80::1%eth0]:5000/debian', 'invalid reference format'],
     ['busy box', 'invalid reference format'],
     ['busybox ', 'invalid reference format'],
+    ['bad!name', 'invalid reference format'],
     // Looks like a registry but is not a valid host: Docker would yield an empty domain; we refuse.
     ['a_b.com/x', 'invalid reference format'],
     ['my_host:5000/x', 'invalid reference format'],

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { EngineApiError } from '../../client/errors.js';
 import type { HistoryItem } from '../../client/types.js';
 import { GO_MARSHAL_JSON, GO_TYPE } from '../../pkg/go-template.js';
+import { fullName, looksLikeIdPrefix, parseReference, tryParseReference, withDefaultTag } from '../../pkg/reference.js';
 import { humanDuration, humanSize } from '../../pkg/units.js';
 import { errorText, handle } from '../action.js';
 import type { CliContext } from '../cli-context.js';
@@ -17,7 +18,6 @@ import { StatusError } from '../errors.js';
 import { DEFAULT_QUIET_FORMAT, ellipsis, goRfc3339, renderFormat, marshalContext, TABLE_FORMAT_KEY, truncateId } from '../format/formatter.js';
 import { IMAGE_HEADER, imageFormat, imageRows } from '../format/image-context.js';
 import { displayJsonMessages } from '../format/jsonmessage.js';
-import { parseNormalizedNamed, ReferenceError, tagNameOnly, tryParseNormalizedNamed } from '../reference.js';
 import { goOpenError } from './container-options.js';
 import { addFilter, parseFilters } from './filters.js';
 
@@ -177,18 +177,18 @@ function defineHistory(parent: DockerCommand): void {
 
 /** The query docker's client sends for `tag`: the target normalised, `:latest` added. */
 export function tagTarget(source: string, target: string): { repo: string; tag: string } {
-  if (!tryParseNormalizedNamed(source) && !/^(sha256:)?[a-f0-9]{1,64}$/.test(source)) {
+  if (!tryParseReference(source) && !looksLikeIdPrefix(source)) {
     throw new StatusError(`Error parsing reference: "${source}" is not a valid repository/tag: invalid reference format`, 1);
   }
   let ref;
   try {
-    ref = parseNormalizedNamed(target);
+    ref = parseReference(target);
   } catch (e) {
-    throw new StatusError(`Error parsing reference: "${target}" is not a valid repository/tag: ${(e as ReferenceError).message}`, 1);
+    throw new StatusError(`Error parsing reference: "${target}" is not a valid repository/tag: ${e instanceof Error ? e.message : String(e)}`, 1);
   }
   if (ref.digest !== undefined) throw new StatusError('refusing to create a tag with a digest reference', 1);
-  const tagged = tagNameOnly(ref);
-  return { repo: `${tagged.domain}/${tagged.path}`, tag: tagged.tag ?? 'latest' };
+  const tagged = withDefaultTag(ref);
+  return { repo: fullName(tagged), tag: tagged.tag ?? 'latest' };
 }
 
 function defineTag(parent: DockerCommand): void {
@@ -287,9 +287,9 @@ function defineImport(parent: DockerCommand): void {
       else body = await openInput(source);
       if (ref) {
         try {
-          parseNormalizedNamed(ref);
+          parseReference(ref);
         } catch (e) {
-          throw new StatusError((e as Error).message, 1);
+          throw new StatusError(e instanceof Error ? e.message : String(e), 1);
         }
       }
       const res = await ctx.client.imageCreate(

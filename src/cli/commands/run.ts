@@ -7,12 +7,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { EngineApiError } from '../../client/errors.js';
+import { familiarString, fullName, tryParseReference, withDefaultTag } from '../../pkg/reference.js';
 import { errorText, handle } from '../action.js';
 import type { CliContext } from '../cli-context.js';
 import { addCommand, BIN, minArgs, type DockerCommand } from '../command.js';
 import { exitWith, StatusError } from '../errors.js';
 import { displayJsonMessages } from '../format/jsonmessage.js';
-import { familiarString, tagNameOnly, tryParseNormalizedNamed } from '../reference.js';
 import { attachContainer, forwardSignals, monitorTtySize, waitExitOrRemoved, type AttachSession } from './attach.js';
 import { addContainerFlags, buildCreateRequest, ContainerOptionsError, type ContainerFlags, type CreateRequest } from './container-options.js';
 
@@ -66,11 +66,11 @@ function parseRequest(ctx: CliContext, flags: ContainerFlags, args: string[], de
 }
 
 async function pullImage(ctx: CliContext, image: string, platform: string | undefined, quiet: boolean): Promise<void> {
-  const ref = tryParseNormalizedNamed(image);
+  const ref = tryParseReference(image);
   if (!ref) throw new Error('invalid reference format');
-  const named = tagNameOnly(ref);
+  const named = withDefaultTag(ref);
   const res = await ctx.client.imageCreate({
-    fromImage: `${named.domain}/${named.path}`,
+    fromImage: fullName(named),
     tag: named.digest ?? named.tag,
     platform: platform || undefined,
   });
@@ -81,8 +81,8 @@ async function pullImage(ctx: CliContext, image: string, platform: string | unde
 /** docker's createContainer: create, pulling the image first (`--pull always`) or on "not found" (`missing`). */
 export async function createContainer(ctx: CliContext, req: CreateRequest, quiet: boolean): Promise<string> {
   const image = req.body.Image ?? '';
-  const ref = tryParseNormalizedNamed(image);
-  const named = ref ? tagNameOnly(ref) : undefined;
+  const ref = tryParseReference(image);
+  const named = ref ? withDefaultTag(ref) : undefined;
   if (req.pull === 'always') await pullImage(ctx, image, req.platform, quiet);
   const create = (): ReturnType<typeof ctx.client.containerCreate> =>
     ctx.client.containerCreate(req.body, { ...(req.name ? { name: req.name } : {}), ...(req.platform ? { platform: req.platform } : {}) });

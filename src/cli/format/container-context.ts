@@ -5,8 +5,8 @@
 import type { ContainerSummary, Port } from '../../client/types.js';
 import { GO_MARSHAL_JSON, GO_TYPE } from '../../pkg/go-template.js';
 import { quote } from '../../pkg/go-fmt.js';
+import { familiarString, trimReference, tryParseReference, withTag } from '../../pkg/reference.js';
 import { humanDuration, humanSize } from '../../pkg/units.js';
-import { familiarString, tryParseNormalizedNamed } from '../reference.js';
 import { ellipsis, goTimeString, RAW_FORMAT_KEY, marshalContext, TABLE_FORMAT_KEY, truncateId, DEFAULT_QUIET_FORMAT } from './formatter.js';
 
 export const DEFAULT_CONTAINER_TABLE_FORMAT = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
@@ -93,8 +93,9 @@ export class ContainerContext {
     if (this.#trunc) {
       const t = truncateId(this.#c.ImageID ?? '');
       if (t === truncateId(image)) return t;
-      const ref = tryParseNormalizedNamed(image);
-      if (ref) return familiarString(ref.tag !== undefined ? { ...ref, digest: undefined } : { ...ref, digest: undefined, tag: undefined });
+      const ref = tryParseReference(image);
+      // docker drops the digest: the familiar name with its tag, if any.
+      if (ref) return familiarString(ref.tag !== undefined ? withTag(trimReference(ref), ref.tag) : trimReference(ref));
     }
     return image;
   }

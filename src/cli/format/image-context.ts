@@ -1,8 +1,8 @@
 /** `images` rows: docker/cli's imageContext and the REPOSITORY/TAG/DIGEST expansion of each image. */
 import type { ImageSummary } from '../../client/types.js';
 import { GO_MARSHAL_JSON, GO_TYPE } from '../../pkg/go-template.js';
+import { familiarName, tryParseReference } from '../../pkg/reference.js';
 import { humanDuration, humanSize, humanSize4 } from '../../pkg/units.js';
-import { familiarName, tryParseNormalizedNamed } from '../reference.js';
 import { DEFAULT_QUIET_FORMAT, goTimeString, isTableFormat, RAW_FORMAT_KEY, marshalContext, TABLE_FORMAT_KEY, truncateId } from './formatter.js';
 
 const DEFAULT_IMAGE_TABLE_FORMAT = 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{if .CreatedSince }}{{.CreatedSince}}{{else}}N/A{{end}}\t{{.Size}}';
@@ -134,13 +134,13 @@ export function imageRows(images: readonly ImageSummary[], opts: { trunc: boolea
     const repoTags = new Map<string, string[]>();
     const repoDigests = new Map<string, string[]>();
     for (const s of img.RepoTags ?? []) {
-      const ref = tryParseNormalizedNamed(s);
+      const ref = tryParseReference(s);
       if (ref?.tag === undefined || ref.digest !== undefined) continue;
       const name = familiarName(ref);
       repoTags.set(name, [...(repoTags.get(name) ?? []), ref.tag]);
     }
     for (const s of img.RepoDigests ?? []) {
-      const ref = tryParseNormalizedNamed(s);
+      const ref = tryParseReference(s);
       if (ref?.digest === undefined) continue;
       const name = familiarName(ref);
       repoDigests.set(name, [...(repoDigests.get(name) ?? []), ref.digest]);

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import type { BlobInfo, ContentStore, IngestOptions } from '../../core/content.js';
 import { InvalidArgumentError, NotFoundError } from '../../core/errdefs.js';
 import { DigestCounter, digestHex, isDigest, type Digest } from '../../pkg/digest.js';
+import { fsyncDir } from '../../pkg/fsutil.js';
 
 /** Bytes per read when streaming a blob out: large enough to keep syscalls few, small enough to stay off the heap's mind. */
 const READ_CHUNK = 256 * 1024;
@@ -201,16 +202,6 @@ async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
   while (off < chunk.length) {
     const { bytesWritten } = await fh.write(chunk, off, chunk.length - off);
     off += bytesWritten;
-  }
-}
-
-/** Makes a rename durable: the new directory entry reaches the disk, not only the file's bytes. */
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
 

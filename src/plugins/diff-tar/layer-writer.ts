@@ -4,9 +4,9 @@ import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, rm, symlink,
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { FailedPreconditionError } from '../../core/errdefs.js';
+import { DEFAULT_EXEC_PATH, execOrThrow, type ExecOptions } from '../../pkg/exec.js';
 import { ancestorsOf, cleanEntryPath, invalidEntry, parentOf } from './entry-path.js';
 import type { EntryHeader } from './entry-header.js';
-import { runToolOrThrow } from './run-tool.js';
 import { setXattrs } from './xattr-batch.js';
 
 const WHITEOUT_PREFIX = '.wh.';
@@ -162,7 +162,7 @@ export class LayerWriter {
     await this.#settle();
     const byPath = new Map<string, Map<string, Buffer>>();
     for (const [rel, attrs] of this.#xattrs) byPath.set(this.#abs(rel), attrs);
-    await setXattrs(byPath, this.#signal);
+    await setXattrs(byPath, this.#toolOpts());
     for (const [rel, t] of this.#dirTimes) await lutimes(this.#abs(rel), t.atime, t.mtime);
   }
 
@@ -273,7 +273,7 @@ export class LayerWriter {
         if (!isErrno(err, 'EMLINK')) throw err;
       }
     }
-    await runToolOrThrow('mknod', ['-m', '0', '--', abs, 'c', '0', '0'], this.#toolOpts());
+    await execOrThrow('mknod', ['-m', '0', '--', abs, 'c', '0', '0'], this.#toolOpts());
     await lchown(abs, h.uid, h.gid);
     this.#whiteoutTemplate = rel;
   }
@@ -283,7 +283,7 @@ export class LayerWriter {
     this.#kinds.set(rel, 'other');
     const args =
       h.type === 'fifo' ? ['--', abs, 'p'] : ['--', abs, h.type === 'char' ? 'c' : 'b', String(h.devmajor), String(h.devminor)];
-    await runToolOrThrow('mknod', args, this.#toolOpts());
+    await execOrThrow('mknod', args, this.#toolOpts());
     await lchown(abs, h.uid, h.gid);
     await chmod(abs, h.mode);
     await lutimes(abs, h.atime, h.mtime);
@@ -392,8 +392,13 @@ export class LayerWriter {
     if (this.#taskFailure !== undefined) throw this.#taskFailure.error;
   }
 
-  #toolOpts(): { signal?: AbortSignal } {
-    return this.#signal ? { signal: this.#signal } : {};
+  /** How mknod and setfattr run: found on the daemon's PATH, in the C locale so their messages can be read. */
+  #toolOpts(): ExecOptions {
+    return {
+      env: { PATH: process.env['PATH'] ?? DEFAULT_EXEC_PATH, LC_ALL: 'C' },
+      stdout: 'ignore',
+      ...(this.#signal ? { signal: this.#signal } : {}),
+    };
   }
 }
 

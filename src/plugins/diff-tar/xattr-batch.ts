@@ -1,5 +1,5 @@
 import { InternalError } from '../../core/errdefs.js';
-import { runTool } from './run-tool.js';
+import { exec, type ExecOptions } from '../../pkg/exec.js';
 
 /**
  * Sets extended attributes on many paths with one `setfattr --restore` (Node has no setxattr): a layer
@@ -10,7 +10,7 @@ import { runTool } from './run-tool.js';
  * As Docker does, a filesystem that refuses one attribute (ENOTSUP, or EPERM for `user.*` on a
  * symlink or device) is not a failure of the layer; anything else is.
  */
-export async function setXattrs(byPath: ReadonlyMap<string, ReadonlyMap<string, Buffer>>, signal?: AbortSignal): Promise<void> {
+export async function setXattrs(byPath: ReadonlyMap<string, ReadonlyMap<string, Buffer>>, opts: ExecOptions = {}): Promise<void> {
   if (byPath.size === 0) return;
   let dump = '';
   for (const [path, attrs] of byPath) {
@@ -20,7 +20,8 @@ export async function setXattrs(byPath: ReadonlyMap<string, ReadonlyMap<string, 
     dump += '\n';
   }
   if (dump === '') return;
-  const { code, stderr } = await runTool('setfattr', ['-h', '--restore=-'], { input: dump, ...(signal ? { signal } : {}) });
+  // All of stderr: one refused attribute per line, and a line cut short would read as a fatal one.
+  const { code, stderr } = await exec('setfattr', ['-h', '--restore=-'], { ...opts, input: dump, maxOutput: Infinity });
   if (code === 0) return;
   const fatal = stderr
     .split('\n')

@@ -1,5 +1,5 @@
 import { FailedPreconditionError, InternalError, NotFoundError, type BerthError } from '../../core/errdefs.js';
-import { runCommand } from './run-command.js';
+import { exec } from '../../pkg/exec.js';
 
 export interface RuncState {
   status: 'creating' | 'created' | 'running' | 'paused' | 'stopped';
@@ -65,7 +65,8 @@ export class Runc {
   }
 
   async #run(args: string[], what: string, opts: { signal?: AbortSignal }): Promise<string> {
-    const res = await runCommand(this.path, [...this.globalArgs(), ...args], { signal: opts.signal, timeoutMs: TIMEOUT_MS });
+    // Bounded: runc waits on the kernel, and a stuck freeze or D-state must not hang us.
+    const res = await exec(this.path, [...this.globalArgs(), ...args], { signal: opts.signal, timeoutMs: TIMEOUT_MS });
     if (res.code === 0) return res.stdout;
     throw runcError(what, runcMessage(res.stderr) || `exit status ${res.code}`);
   }

@@ -1,10 +1,11 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../../core/errdefs.js';
 import type { Mount } from '../../core/mount.js';
 import type { Snapshotter } from '../../core/snapshots.js';
+import { execOrThrow } from '../../pkg/exec.js';
+import { fsyncDir } from '../../pkg/fsutil.js';
 
 /**
  * The kernel copies mount(2) data from user space one page at a time and overlayfs parses only that page,
@@ -220,27 +221,9 @@ function checkMountData(options: readonly string[], what: string, layers: number
   }
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
 /** syncfs(2) on the filesystem holding `path`, through coreutils `sync -f` (Node has no syncfs). */
-function syncFilesystem(path: string, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('sync', ['-f', path], { stdio: ['ignore', 'ignore', 'pipe'], ...(signal ? { signal } : {}) });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolvePromise();
-      else reject(new Error(`sync -f ${path} failed (exit ${code}): ${stderr.trim()}`));
-    });
-  });
+async function syncFilesystem(path: string, signal: AbortSignal | undefined): Promise<void> {
+  await execOrThrow('sync', ['-f', path], { stdout: 'ignore', ...(signal ? { signal } : {}) });
 }
 
 function isErrno(err: unknown, code: string): boolean {
