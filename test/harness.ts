@@ -72,9 +72,10 @@ export async function startTestDaemon(opts: { loadBusybox?: boolean; extraArgs?:
   const daemonLog: string[] = [];
 
   const startDaemon = async (): Promise<void> => {
+    // bin/berthd itself (not `node bin/berthd`), so the Node flags in its first line apply as they do for users.
     child = spawn(
-      process.execPath,
-      [BERTHD, '-H', host, '--data-root', dataRoot, '--exec-root', execRoot, '--pidfile', join(root, 'berthd.pid'), '--cgroup-parent', cgroupParent, '--log-level', 'debug', ...(opts.extraArgs ?? [])],
+      BERTHD,
+      ['-H', host, '--data-root', dataRoot, '--exec-root', execRoot, '--pidfile', join(root, 'berthd.pid'), '--cgroup-parent', cgroupParent, '--log-level', 'debug', ...(opts.extraArgs ?? [])],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout?.on('data', (d: Buffer) => daemonLog.push(d.toString()));

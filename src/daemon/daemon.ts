@@ -47,6 +47,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger = createLogg
   const differ = new TarDiffer();
   const runtime = new RuncConmonRuntime({ stateDir: join(config.execRoot, 'runtime') });
   const locks = new KeyedLock();
+  const cgroupV2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
   const now = (): Date => new Date();
 
   const store: ImageStoreDeps = { metadata, content, snapshotter, differ, locks, now, log };
@@ -61,6 +62,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger = createLogg
     log,
     containersDir,
     cgroupParent: config.cgroupParent,
+    cgroupV2,
     hostResolvConf: '/etc/resolv.conf',
   });
 
@@ -75,7 +77,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger = createLogg
     gitCommit: '',
     apiVersion: API_VERSION,
     minApiVersion: MIN_API_VERSION,
-    cgroupVersion: existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1',
+    cgroupVersion: cgroupV2 ? '2' : '1',
     runcVersion: await runcVersion(),
     now,
   });

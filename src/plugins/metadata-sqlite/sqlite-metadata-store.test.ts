@@ -105,6 +105,28 @@ describe('SqliteMetadataStore', () => {
     store.close();
   });
 
+  it('a rolled-back change to a container is not seen afterwards (the parsed-record cache follows the database)', () => {
+    const { store } = fresh();
+    seedImage(store, d('1'), [d('a')], 'sa');
+    store.update((tx) => {
+      tx.putSnapshot('c1', 'active');
+      tx.putContainer(container('12'.repeat(32), 'before', d('1'), d('a'), 'c1'));
+    });
+    assert.equal(store.view((tx) => tx.listContainers()[0]?.config.Image), undefined);
+    assert.throws(() =>
+      store.update((tx) => {
+        const c = tx.getContainer('12'.repeat(32))!;
+        tx.putContainer({ ...c, config: { Image: 'changed' } });
+        assert.equal(tx.getContainer('12'.repeat(32))?.config.Image, 'changed');
+        throw new Error('roll back');
+      }),
+    );
+    assert.equal(store.view((tx) => tx.getContainer('12'.repeat(32))?.config.Image), undefined);
+    store.update((tx) => tx.renameContainer('12'.repeat(32), 'after'));
+    assert.equal(store.view((tx) => tx.listContainers()[0]?.name), 'after');
+    store.close();
+  });
+
   it('will not forget a layer an image still lists (a schema constraint, not a convention)', () => {
     const { store } = fresh();
     seedImage(store, d('1'), [d('a')], 'sa');

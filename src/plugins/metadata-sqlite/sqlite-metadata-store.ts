@@ -31,7 +31,7 @@ interface LayerRow {
   size: number;
 }
 interface ContainerRow {
-  record: string;
+  id: string;
   state: string;
   restart_count: number;
 }
@@ -52,6 +52,16 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly #db: SqliteDatabase;
   readonly #stmts = new Map<string, Statement>();
   readonly #tx: WriteTx;
+  /** One transaction function each, made once: better-sqlite3 builds a wrapper per `transaction()` call. */
+  readonly #runInTx: ReturnType<SqliteDatabase['transaction']>;
+  /**
+   * Parsed container records (everything but state) by id. `ps` reads every container on every call and
+   * parsing their JSON dominated it; the daemon is the only writer, so a write simply drops the entry and the
+   * next read parses the committed row again (also after a rolled-back transaction).
+   */
+  readonly #records = new Map<string, StoredContainer>();
+  /** Ids written by the update in progress: a read inside it may cache rows that a rollback then undoes. */
+  readonly #written = new Set<string>();
 
   constructor(path: string) {
     this.#db = new Database(path);
@@ -61,15 +71,23 @@ export class SqliteMetadataStore implements MetadataStore {
     this.#db.pragma('busy_timeout = 5000');
     migrate(this.#db);
     this.#tx = this.#makeTx();
+    this.#runInTx = this.#db.transaction((fn: (tx: WriteTx) => unknown) => fn(this.#tx));
   }
 
   view<T>(fn: (tx: ReadTx) => T): T {
     // Reads in WAL mode see a consistent snapshot inside a deferred transaction.
-    return this.#db.transaction(() => fn(this.#tx)).deferred();
+    return this.#runInTx.deferred(fn) as T;
   }
 
   update<T>(fn: (tx: WriteTx) => T): T {
-    return this.#db.transaction(() => fn(this.#tx)).immediate();
+    try {
+      return this.#runInTx.immediate(fn) as T;
+    } catch (err) {
+      for (const id of this.#written) this.#records.delete(id);
+      throw err;
+    } finally {
+      this.#written.clear();
+    }
   }
 
   close(): void {
@@ -106,11 +124,23 @@ export class SqliteMetadataStore implements MetadataStore {
       snapshotId: r.snapshot_id,
       size: r.size,
     });
+    const storedRecord = (id: string): StoredContainer => {
+      let rec = this.#records.get(id);
+      if (rec === undefined) {
+        rec = JSON.parse(get<{ record: string }>('SELECT record FROM containers WHERE id = ?', id)!.record) as StoredContainer;
+        this.#records.set(id, rec);
+      }
+      return rec;
+    };
     const toContainer = (r: ContainerRow): ContainerRecord => ({
-      ...(JSON.parse(r.record) as StoredContainer),
+      ...storedRecord(r.id),
       state: JSON.parse(r.state) as ContainerState,
       restartCount: r.restart_count,
     });
+    const forget = (id: string): void => {
+      this.#records.delete(id);
+      this.#written.add(id);
+    };
     const prefixRange = (prefix: string): [string, string] => [prefix, `${prefix}\uffff`];
 
     return {
@@ -135,18 +165,18 @@ export class SqliteMetadataStore implements MetadataStore {
       listTags: () => all<{ ref: string; image_id: Digest }>('SELECT * FROM tags ORDER BY ref').map((r): TagRecord => ({ ref: r.ref, imageId: r.image_id })),
       tagsOf: (imageId) => pluck<string>('SELECT ref FROM tags WHERE image_id = ? ORDER BY ref', imageId),
       getContainer: (id) => {
-        const r = get<ContainerRow>('SELECT record, state, restart_count FROM containers WHERE id = ?', id);
+        const r = get<ContainerRow>('SELECT id, state, restart_count FROM containers WHERE id = ?', id);
         return r && toContainer(r);
       },
       getContainerByName: (name) => {
-        const r = get<ContainerRow>('SELECT record, state, restart_count FROM containers WHERE name = ?', name);
+        const r = get<ContainerRow>('SELECT id, state, restart_count FROM containers WHERE name = ?', name);
         return r && toContainer(r);
       },
       findContainerIds: (prefix) => pluck<string>('SELECT id FROM containers WHERE id >= ? AND id < ?', ...prefixRange(prefix)),
       listContainers: () =>
-        all<ContainerRow>('SELECT record, state, restart_count FROM containers ORDER BY created DESC, id').map(toContainer),
+        all<ContainerRow>('SELECT id, state, restart_count FROM containers ORDER BY created DESC, id').map(toContainer),
       containersUsingImage: (imageId) =>
-        all<ContainerRow>('SELECT record, state, restart_count FROM containers WHERE image_id = ? ORDER BY created DESC', imageId).map(
+        all<ContainerRow>('SELECT id, state, restart_count FROM containers WHERE image_id = ? ORDER BY created DESC', imageId).map(
           toContainer,
         ),
       listSnapshotIds: () => pluck<string>('SELECT id FROM snapshots'),
@@ -201,6 +231,7 @@ export class SqliteMetadataStore implements MetadataStore {
         run('DELETE FROM snapshots WHERE id = ?', id);
       },
       putContainer: (c) => {
+        forget(c.id);
         const { state, restartCount, ...stored } = c;
         run(
           `INSERT INTO containers (id, name, image_id, top_chain_id, snapshot_id, created, record, state, restart_count)
@@ -226,9 +257,11 @@ export class SqliteMetadataStore implements MetadataStore {
         }
       },
       renameContainer: (id, name) => {
+        forget(id);
         run(`UPDATE containers SET name = ?, record = json_set(record, '$.name', ?) WHERE id = ?`, name, name, id);
       },
       deleteContainer: (id) => {
+        forget(id);
         run('DELETE FROM containers WHERE id = ?', id);
       },
       collectGarbage: (): GarbageCollected => {

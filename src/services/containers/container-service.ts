@@ -41,6 +41,8 @@ export interface ContainerServiceDeps {
   containersDir: string;
   /** Cgroup parent of every container, e.g. `/berth`: our own, apart from Docker's and Podman's. */
   cgroupParent: string;
+  /** The host runs cgroup v2 only: containers then get a private cgroup namespace, as with Docker. */
+  cgroupV2: boolean;
   hostResolvConf: string;
 }
 
@@ -187,7 +189,7 @@ export class ContainerService {
       let task: Task | undefined;
       try {
         const user = await resolveUser(c.config.User, [snap.contentDir(c.snapshotId), ...c.lowerSnapshotIds.map((s) => snap.contentDir(s))]);
-        const spec = buildOciSpec({ container: c, user, cgroupsPath: `${this.#deps.cgroupParent}/${c.id}` });
+        const spec = buildOciSpec({ container: c, user, cgroupsPath: `${this.#deps.cgroupParent}/${c.id}`, privateCgroupns: this.#deps.cgroupV2 });
         task = await this.#deps.runtime.create({
           id: c.id,
           spec,
@@ -375,7 +377,7 @@ export class ContainerService {
     const c = this.get(idOrName);
     const snap = this.#deps.snapshotter;
     const upper = snap.contentDir(c.snapshotId);
-    return containerInspect(c, {
+    return containerInspect(c, this.#deps.cgroupV2 ? 'private' : 'host', {
       lowerDirs: c.lowerSnapshotIds.map((s) => snap.contentDir(s)),
       upperDir: upper,
       workDir: upper.replace(/\/fs$/, '/work'),

@@ -110,6 +110,7 @@ const HOST_CONFIG_DEFAULTS: Record<string, unknown> = {
 /** `GET /containers/{id}/json`. */
 export function containerInspect(
   c: ContainerRecord,
+  cgroupnsMode: 'host' | 'private',
   graph: { lowerDirs: string[]; upperDir: string; workDir: string; mergedDir: string },
 ): Record<string, unknown> {
   const s = c.state;
@@ -144,7 +145,7 @@ export function containerInspect(
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: null,
-    HostConfig: { ...HOST_CONFIG_DEFAULTS, ...c.hostConfig, LogConfig: { Type: 'json-file', Config: {} } },
+    HostConfig: { ...HOST_CONFIG_DEFAULTS, CgroupnsMode: cgroupnsMode, ...c.hostConfig, LogConfig: { Type: 'json-file', Config: {} } },
     GraphDriver: {
       Name: 'overlay2',
       Data: {

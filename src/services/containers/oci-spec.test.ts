@@ -26,11 +26,15 @@ function container(over: Partial<ContainerRecord> = {}): ContainerRecord {
 }
 
 describe('buildOciSpec', () => {
-  const spec = buildOciSpec({ container: container(), user: { uid: 0, gid: 0, additionalGids: [], home: '/root' }, cgroupsPath: '/berth/abc' });
+  const spec = buildOciSpec({ container: container(), user: { uid: 0, gid: 0, additionalGids: [], home: '/root' }, cgroupsPath: '/berth/abc', privateCgroupns: true });
   it('runs the resolved process in the working dir', () => {
     assert.deepEqual(spec.process.args, ['sh', '-c', 'true']);
     assert.equal(spec.process.cwd, '/srv');
     assert.equal(spec.hostname, 'aaaaaaaaaaaa');
+  });
+  it('shares the host cgroup namespace on cgroup v1, as Docker does', () => {
+    const v1 = buildOciSpec({ container: container(), user: { uid: 0, gid: 0, additionalGids: [], home: '/root' }, cgroupsPath: '/b/x', privateCgroupns: false });
+    assert.equal(v1.linux.namespaces.some((n) => n.type === 'cgroup'), false);
   });
   it('gives every namespace Docker gives, with its own network (loopback only)', () => {
     assert.deepEqual(spec.linux.namespaces.map((n) => n.type).sort(), ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts']);

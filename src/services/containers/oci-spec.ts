@@ -44,6 +44,8 @@ export interface SpecInputs {
   user: ResolvedUser;
   /** Cgroup path for the container, e.g. `/berth/<id>`. */
   cgroupsPath: string;
+  /** A private cgroup namespace: Docker's default on cgroup v2; on v1 it shares the host's. */
+  privateCgroupns: boolean;
 }
 
 /**
@@ -53,7 +55,7 @@ export interface SpecInputs {
  * /dev/shm, /dev/mqueue, /sys and cgroup mounts, and the engine-managed /etc/hosts, /etc/hostname and
  * /etc/resolv.conf bind-mounted from the container's directory.
  */
-export function buildOciSpec({ container, user, cgroupsPath }: SpecInputs): OciSpec {
+export function buildOciSpec({ container, user, cgroupsPath, privateCgroupns }: SpecInputs): OciSpec {
   const cfg = container.config;
   const host = container.hostConfig;
   const tty = cfg.Tty === true;
@@ -87,7 +89,14 @@ export function buildOciSpec({ container, user, cgroupsPath }: SpecInputs): OciS
       { destination: '/etc/hosts', type: 'bind', source: `${container.dir}/hosts`, options: ['rbind', 'rprivate'] },
     ],
     linux: {
-      namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'network' }, { type: 'cgroup' }],
+      namespaces: [
+        { type: 'pid' },
+        { type: 'ipc' },
+        { type: 'uts' },
+        { type: 'mount' },
+        { type: 'network' },
+        ...(privateCgroupns ? [{ type: 'cgroup' }] : []),
+      ],
       cgroupsPath,
       resources: { devices: [{ allow: false, access: 'rwm' }, ...DEFAULT_DEVICE_RULES] },
       maskedPaths: host.Privileged ? [] : MASKED_PATHS,
