@@ -355,6 +355,16 @@ export class EngineClient {
     });
   }
 
+  containerRestart(id: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    return this.call('POST', `/containers/${pathEscape(id)}/restart`, {
+      query: { t: opts.timeout !== undefined ? String(opts.timeout) : undefined, signal: opts.signal || undefined },
+    });
+  }
+
+  containerRename(id: string, name: string): Promise<void> {
+    return this.call('POST', `/containers/${pathEscape(id)}/rename`, { query: { name } });
+  }
+
   containerKill(id: string, signal?: string): Promise<void> {
     return this.call('POST', `/containers/${pathEscape(id)}/kill`, { query: { signal: signal || undefined } });
   }

@@ -193,3 +193,55 @@ describe('detached containers: ps, logs, stop, wait, inspect, rm', () => {
     assert.equal(d.docker(['rm', 'dup']).code, 0);
   });
 });
+
+describe('kill, restart and rename', () => {
+  it('kill sends a signal; the default SIGKILL ends the container with 137', () => {
+    const id = d.docker(['run', '-d', '--name', 'victim', 'busybox', 'sh', '-c', 'trap "exit 12" USR1; while true; do sleep 0.1; done']).stdout.trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    const usr1 = d.docker(['kill', '-s', 'USR1', 'victim']);
+    assert.equal(usr1.code, 0, usr1.stderr);
+    assert.equal(usr1.stdout.trim(), 'victim');
+    assert.equal(d.docker(['wait', 'victim']).stdout.trim(), '12');
+    const notRunning = d.docker(['kill', 'victim']);
+    assert.equal(notRunning.code, 1);
+    assert.match(notRunning.stderr, /is not running/);
+    const badSignal = d.api('POST', '/v1.43/containers/victim/kill?signal=NOPE');
+    return badSignal.then((res) => {
+      assert.equal(res.status, 400);
+      assert.equal(JSON.parse(res.body).message, 'Invalid signal: NOPE');
+      assert.equal(d.docker(['rm', 'victim']).code, 0);
+    });
+  });
+
+  it('restart starts an exited container again and keeps its logs', () => {
+    const id = d.docker(['run', '-d', '--name', 'again', 'busybox', 'sh', '-c', 'echo run; sleep 300']).stdout.trim();
+    const firstPid = d.docker(['inspect', '--format', '{{.State.Pid}}', id]).stdout.trim();
+    const r = d.berth(['restart', '-t', '0', 'again']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'again');
+    const state = JSON.parse(d.docker(['inspect', '--format', '{{json .State}}', id]).stdout) as { Status: string; Pid: number };
+    assert.equal(state.Status, 'running');
+    assert.notEqual(String(state.Pid), firstPid);
+    for (let i = 0; i < 50 && d.docker(['logs', id]).stdout !== 'run\nrun\n'; i++) spawnSyncSleep();
+    assert.equal(d.docker(['logs', id]).stdout, 'run\nrun\n');
+    assert.equal(d.docker(['rm', '-f', id]).code, 0);
+  });
+
+  it('rename changes the name; a taken name is a 409 and the same name a 400', () => {
+    assert.equal(d.docker(['create', '--name', 'first', 'busybox', 'true']).code, 0);
+    assert.equal(d.docker(['create', '--name', 'taken', 'busybox', 'true']).code, 0);
+    assert.equal(d.berth(['rename', 'first', 'second']).code, 0);
+    assert.equal(d.docker(['inspect', '--format', '{{.Name}}', 'second']).stdout.trim(), '/second');
+    assert.match(d.docker(['inspect', 'first']).stderr, /No such object: first|No such container: first/);
+    const taken = d.docker(['rename', 'second', 'taken']);
+    assert.equal(taken.code, 1);
+    assert.match(taken.stderr, /Conflict\. The container name "\/taken" is already in use/);
+    const same = d.docker(['rename', 'second', 'second']);
+    assert.match(same.stderr, /Renaming a container with the same name as its current name/);
+    assert.equal(d.docker(['rm', 'second', 'taken']).code, 0);
+  });
+});
+
+function spawnSyncSleep(): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+}

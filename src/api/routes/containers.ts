@@ -59,6 +59,26 @@ export function containerRoutes(containers: ContainerService): Route[] {
     },
     {
       method: 'POST',
+      path: '/containers/{id}/restart',
+      handler: async (ctx) => {
+        const t = ctx.query.get('t');
+        await containers.restart(ctx.params['id']!, {
+          timeout: t === null || t === '' ? undefined : intParam(ctx.query, 't', 10),
+          signal: ctx.query.get('signal') ?? undefined,
+        });
+        sendNoContent(ctx);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/containers/{id}/rename',
+      handler: (ctx) => {
+        containers.rename(ctx.params['id']!, ctx.query.get('name') ?? '');
+        sendNoContent(ctx);
+      },
+    },
+    {
+      method: 'POST',
       path: '/containers/{id}/kill',
       handler: async (ctx) => {
         await containers.kill(ctx.params['id']!, ctx.query.get('signal') ?? undefined);

@@ -361,12 +361,72 @@ function defineLogs(parent: DockerCommand): void {
   });
 }
 
+// -- restart, kill, rename ---------------------------------------------------------------------------------------
+
+/** Runs `action` for each argument in parallel, printing each argument that succeeded, as docker does. */
+async function forEachContainer(ctx: CliContext, args: string[], action: (id: string) => Promise<void>): Promise<void> {
+  const results = await Promise.all(args.map((id) => action(id).then(() => undefined, (e: unknown) => e)));
+  const errors: string[] = [];
+  results.forEach((err, i) => {
+    if (err === undefined) ctx.out(`${args[i]}\n`);
+    else errors.push(errorText(err));
+  });
+  if (errors.length > 0) throw new StatusError(errors.join('\n'), 1);
+}
+
+function defineRestart(parent: DockerCommand): void {
+  addCommand(parent, {
+    name: 'restart',
+    use: '[OPTIONS] CONTAINER [CONTAINER...]',
+    short: 'Restart one or more containers',
+    args: minArgs(1),
+    aliasesLine: 'berth container restart, berth restart',
+  }, (cmd) => {
+    cmd.str('-s, --signal <string>', 'Signal to send to the container').int('-t, --timeout <int>', 'Seconds to wait before killing the container');
+    handle<StopOptions>(cmd, (ctx, args, opts) =>
+      forEachContainer(ctx, args, (id) =>
+        ctx.client.containerRestart(id, { ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}), ...(opts.signal ? { signal: opts.signal } : {}) }),
+      ),
+    );
+  });
+}
+
+function defineKill(parent: DockerCommand): void {
+  addCommand(parent, {
+    name: 'kill',
+    use: '[OPTIONS] CONTAINER [CONTAINER...]',
+    short: 'Kill one or more running containers',
+    args: minArgs(1),
+    aliasesLine: 'berth container kill, berth kill',
+  }, (cmd) => {
+    cmd.str('-s, --signal <string>', 'Signal to send to the container');
+    handle<{ signal?: string }>(cmd, (ctx, args, opts) => forEachContainer(ctx, args, (id) => ctx.client.containerKill(id, opts.signal)));
+  });
+}
+
+function defineRename(parent: DockerCommand): void {
+  addCommand(parent, {
+    name: 'rename',
+    use: 'CONTAINER NEW_NAME',
+    short: 'Rename a container',
+    args: exactArgs(2),
+    aliasesLine: 'berth container rename, berth rename',
+  }, (cmd) => {
+    handle(cmd, async (ctx, args) => {
+      await ctx.client.containerRename(args[0]!, args[1]!);
+    });
+  });
+}
+
 export function registerContainerCommands(root: DockerCommand, container: DockerCommand): void {
   definePs(root, 'ps', []);
   definePs(container, 'ls', ['list', 'ps']);
   for (const parent of [root, container]) {
     defineStart(parent);
     defineStop(parent);
+    defineRestart(parent);
+    defineKill(parent);
+    defineRename(parent);
     defineWait(parent);
     defineLogs(parent);
   }

@@ -244,6 +244,33 @@ export class ContainerService {
     }
   }
 
+  /** Docker's restart: stop (when running) with the stop timeout, then start. */
+  async restart(idOrName: string, opts: { timeout?: number; signal?: string }): Promise<void> {
+    try {
+      await this.stop(idOrName, opts);
+    } catch (err) {
+      if (!(err instanceof NotModifiedError)) throw err;
+    }
+    await this.start(idOrName);
+  }
+
+  rename(idOrName: string, newName: string): void {
+    const name = newName.replace(/^\//, '');
+    if (name === '') throw new InvalidArgumentError('Neither old nor new names may be empty');
+    validateContainerName(newName);
+    this.#deps.metadata.update((tx) => {
+      const c = resolveContainer(tx, idOrName);
+      if (c.name === name) throw new InvalidArgumentError('Renaming a container with the same name as its current name');
+      const holder = tx.getContainerByName(name);
+      if (holder) {
+        throw new ConflictError(
+          `Error when allocating new name: Conflict. The container name "/${name}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`,
+        );
+      }
+      tx.renameContainer(c.id, name);
+    });
+  }
+
   async kill(idOrName: string, signal: string | undefined): Promise<void> {
     const c = this.get(idOrName);
     const sig = parseSignal(signal || 'SIGKILL');
