@@ -7,6 +7,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
 import { request } from 'node:http';
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { join, resolve } from 'node:path';
 
 // Tests are bundled into dist/ before they run, so paths are taken from the working directory (the repo root).
@@ -247,4 +249,25 @@ export function apiRequest(
     if (data !== undefined) req.write(data);
     req.end();
   });
+}
+
+/**
+ * One daemon for a test file: started before its tests, stopped after them, and then an assertion that nothing
+ * it ran left a mount or a process behind. Returns an accessor, since the daemon exists only once `before` ran.
+ */
+export function useTestDaemon(opts: Parameters<typeof startTestDaemon>[0] = {}): () => TestDaemon {
+  let daemon: TestDaemon | undefined;
+  before(async () => {
+    daemon = await startTestDaemon(opts);
+  });
+  after(async () => {
+    if (!daemon) return;
+    const root = daemon.root;
+    await daemon.stop();
+    assert.deepEqual(leftovers(root), { mounts: [], pids: [] }, 'the test run left mounts or processes behind');
+  });
+  return () => {
+    if (!daemon) throw new Error('the test daemon is not running');
+    return daemon;
+  };
 }

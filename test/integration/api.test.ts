@@ -1,15 +1,9 @@
 // Engine API behaviour as a table: paths with and without version prefixes, statuses, bodies and headers.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startTestDaemon, type TestDaemon } from '../harness.js';
+import { describe, it } from 'node:test';
+import { useTestDaemon } from '../harness.js';
 
-let d: TestDaemon;
-before(async () => {
-  d = await startTestDaemon();
-});
-after(async () => {
-  await d?.stop();
-});
+const daemon = useTestDaemon();
 
 interface Row {
   method: string;
@@ -66,7 +60,7 @@ const rows: Row[] = [
 describe('Engine API table', () => {
   for (const row of rows) {
     it(`${row.method} ${row.path} → ${row.status}`, async () => {
-      const res = await d.api(row.method, row.path, row.body);
+      const res = await daemon().api(row.method, row.path, row.body);
       assert.equal(res.status, row.status, res.body);
       if (row.message) {
         assert.equal(res.headers['content-type'], 'application/json');
@@ -77,23 +71,23 @@ describe('Engine API table', () => {
   }
 
   it('start of a running container is 304 and stop of a stopped one is 304', async () => {
-    const created = await d.api('POST', '/v1.43/containers/create', { Image: 'busybox', Cmd: ['sleep', '300'] });
+    const created = await daemon().api('POST', '/v1.43/containers/create', { Image: 'busybox', Cmd: ['sleep', '300'] });
     assert.equal(created.status, 201, created.body);
     const { Id } = JSON.parse(created.body) as { Id: string };
-    assert.equal((await d.api('POST', `/v1.43/containers/${Id}/start`)).status, 204);
-    assert.equal((await d.api('POST', `/v1.43/containers/${Id}/start`)).status, 304);
-    assert.equal((await d.api('POST', `/v1.43/containers/${Id}/kill?signal=NOPE`)).status, 400);
-    assert.equal((await d.api('POST', `/v1.43/containers/${Id}/stop?t=0`)).status, 204);
-    assert.equal((await d.api('POST', `/v1.43/containers/${Id}/stop`)).status, 304);
-    assert.equal((await d.api('DELETE', `/v1.43/containers/${Id}`)).status, 204);
+    assert.equal((await daemon().api('POST', `/v1.43/containers/${Id}/start`)).status, 204);
+    assert.equal((await daemon().api('POST', `/v1.43/containers/${Id}/start`)).status, 304);
+    assert.equal((await daemon().api('POST', `/v1.43/containers/${Id}/kill?signal=NOPE`)).status, 400);
+    assert.equal((await daemon().api('POST', `/v1.43/containers/${Id}/stop?t=0`)).status, 204);
+    assert.equal((await daemon().api('POST', `/v1.43/containers/${Id}/stop`)).status, 304);
+    assert.equal((await daemon().api('DELETE', `/v1.43/containers/${Id}`)).status, 204);
   });
 
   it('logs without a stream chosen is a 400', async () => {
-    const created = await d.api('POST', '/v1.43/containers/create', { Image: 'busybox', Cmd: ['true'] });
+    const created = await daemon().api('POST', '/v1.43/containers/create', { Image: 'busybox', Cmd: ['true'] });
     const { Id } = JSON.parse(created.body) as { Id: string };
-    const res = await d.api('GET', `/v1.43/containers/${Id}/logs`);
+    const res = await daemon().api('GET', `/v1.43/containers/${Id}/logs`);
     assert.equal(res.status, 400);
     assert.match(res.body, /you must choose at least one stream/);
-    await d.api('DELETE', `/v1.43/containers/${Id}`);
+    await daemon().api('DELETE', `/v1.43/containers/${Id}`);
   });
 });

@@ -2,19 +2,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import tar from 'tar-stream';
-import { leftovers, startTestDaemon, type TestDaemon } from '../harness.js';
+import { useTestDaemon } from '../harness.js';
 
-let d: TestDaemon;
-before(async () => {
-  d = await startTestDaemon();
-});
-after(async () => {
-  const root = d?.root;
-  await d?.stop();
-  if (root) assert.deepEqual(leftovers(root), { mounts: [], pids: [] }, 'the test run left mounts or processes behind');
-});
+const daemon = useTestDaemon();
 
 async function tarOf(entries: { name: string; body?: string | Buffer; type?: 'file' | 'directory' | 'symlink' | 'link'; linkname?: string }[], truncateTo?: number): Promise<Buffer> {
   const pack = tar.pack();
@@ -27,17 +19,17 @@ async function tarOf(entries: { name: string; body?: string | Buffer; type?: 'fi
 }
 
 function imageCount(): number {
-  return d.docker(['images', '-q', '-a']).stdout.trim().split('\n').filter(Boolean).length;
+  return daemon().docker(['images', '-q', '-a']).stdout.trim().split('\n').filter(Boolean).length;
 }
 
 describe('docker version and info', () => {
   it('version shows the server and its API version', () => {
-    const r = d.docker(['version', '--format', '{{.Server.APIVersion}} {{.Server.Platform.Name}}']);
+    const r = daemon().docker(['version', '--format', '{{.Server.APIVersion}} {{.Server.Platform.Name}}']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), '1.43 Berth Engine');
   });
   it('info answers with the engine counts', () => {
-    const r = d.docker(['info', '--format', '{{.Images}} {{.Driver}} {{.OSType}}']);
+    const r = daemon().docker(['info', '--format', '{{.Images}} {{.Driver}} {{.OSType}}']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout.trim(), /^\d+ overlay2 linux$/);
   });
@@ -45,23 +37,23 @@ describe('docker version and info', () => {
 
 describe('docker images, inspect, history, tag, rmi', () => {
   it('lists the loaded busybox image with -q, -a, --digests and filters', () => {
-    const table = d.docker(['images']);
+    const table = daemon().docker(['images']);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE\n/);
     assert.match(table.stdout, /\nbusybox\s+latest\s+[0-9a-f]{12}\s+/);
-    const id = d.docker(['image', 'inspect', '--format', '{{.Id}}', 'busybox']).stdout.trim();
+    const id = daemon().docker(['image', 'inspect', '--format', '{{.Id}}', 'busybox']).stdout.trim();
     assert.match(id, /^sha256:[0-9a-f]{64}$/);
-    assert.equal(d.docker(['images', '-q']).stdout.trim().split('\n')[0], id.slice(7, 19));
-    assert.match(d.docker(['images', '-a']).stdout, /busybox/);
-    assert.match(d.docker(['images', '--digests']).stdout, /^REPOSITORY\s+TAG\s+DIGEST\s+IMAGE ID/);
-    assert.match(d.docker(['images', '--filter', 'reference=busy*']).stdout, /busybox/);
-    assert.doesNotMatch(d.docker(['images', '--filter', 'reference=nothing*']).stdout, /busybox/);
-    assert.doesNotMatch(d.docker(['images', '--filter', 'dangling=true']).stdout, /busybox/);
-    assert.match(d.docker(['images', '--filter', 'dangling=false']).stdout, /busybox/);
+    assert.equal(daemon().docker(['images', '-q']).stdout.trim().split('\n')[0], id.slice(7, 19));
+    assert.match(daemon().docker(['images', '-a']).stdout, /busybox/);
+    assert.match(daemon().docker(['images', '--digests']).stdout, /^REPOSITORY\s+TAG\s+DIGEST\s+IMAGE ID/);
+    assert.match(daemon().docker(['images', '--filter', 'reference=busy*']).stdout, /busybox/);
+    assert.doesNotMatch(daemon().docker(['images', '--filter', 'reference=nothing*']).stdout, /busybox/);
+    assert.doesNotMatch(daemon().docker(['images', '--filter', 'dangling=true']).stdout, /busybox/);
+    assert.match(daemon().docker(['images', '--filter', 'dangling=false']).stdout, /busybox/);
   });
 
   it('inspect shows Docker’s fields', () => {
-    const r = d.docker(['image', 'inspect', 'busybox']);
+    const r = daemon().docker(['image', 'inspect', 'busybox']);
     assert.equal(r.code, 0, r.stderr);
     const [img] = JSON.parse(r.stdout) as Record<string, unknown>[];
     assert.deepEqual(img?.['RepoTags'], ['busybox:latest']);
@@ -72,13 +64,13 @@ describe('docker images, inspect, history, tag, rmi', () => {
   });
 
   it('inspect by short id prefix and by full name', () => {
-    const id = d.docker(['image', 'inspect', '--format', '{{.Id}}', 'busybox']).stdout.trim();
-    assert.equal(d.docker(['image', 'inspect', '--format', '{{.Id}}', id.slice(7, 13)]).stdout.trim(), id);
-    assert.equal(d.docker(['image', 'inspect', '--format', '{{.Id}}', 'docker.io/library/busybox:latest']).stdout.trim(), id);
+    const id = daemon().docker(['image', 'inspect', '--format', '{{.Id}}', 'busybox']).stdout.trim();
+    assert.equal(daemon().docker(['image', 'inspect', '--format', '{{.Id}}', id.slice(7, 13)]).stdout.trim(), id);
+    assert.equal(daemon().docker(['image', 'inspect', '--format', '{{.Id}}', 'docker.io/library/busybox:latest']).stdout.trim(), id);
   });
 
   it('history lists the steps newest first', () => {
-    const r = d.docker(['history', '--no-trunc', 'busybox']);
+    const r = daemon().docker(['history', '--no-trunc', 'busybox']);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.match(lines[0] ?? '', /^IMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT/);
@@ -86,32 +78,32 @@ describe('docker images, inspect, history, tag, rmi', () => {
   });
 
   it('tag and rmi of a tag', () => {
-    assert.equal(d.docker(['tag', 'busybox', 'example.com/team/box:v1']).code, 0);
-    assert.match(d.docker(['images']).stdout, /example\.com\/team\/box\s+v1/);
-    const r = d.docker(['rmi', 'example.com/team/box:v1']);
+    assert.equal(daemon().docker(['tag', 'busybox', 'example.com/team/box:v1']).code, 0);
+    assert.match(daemon().docker(['images']).stdout, /example\.com\/team\/box\s+v1/);
+    const r = daemon().docker(['rmi', 'example.com/team/box:v1']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), 'Untagged: example.com/team/box:v1');
-    assert.doesNotMatch(d.docker(['images']).stdout, /example\.com/);
+    assert.doesNotMatch(daemon().docker(['images']).stdout, /example\.com/);
   });
 
   it('rmi of an image a container uses is a 409 unless forced', () => {
-    assert.equal(d.docker(['tag', 'busybox', 'inuse:1']).code, 0);
-    const c = d.docker(['create', 'inuse:1', 'true']);
+    assert.equal(daemon().docker(['tag', 'busybox', 'inuse:1']).code, 0);
+    const c = daemon().docker(['create', 'inuse:1', 'true']);
     assert.equal(c.code, 0, c.stderr);
-    const r = d.docker(['rmi', 'inuse:1']);
+    const r = daemon().docker(['rmi', 'inuse:1']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /conflict: unable to remove repository reference "inuse:1" \(must force\) - container [0-9a-f]{12} is using its referenced image [0-9a-f]{12}/);
-    const forced = d.docker(['rmi', '-f', 'inuse:1']);
+    const forced = daemon().docker(['rmi', '-f', 'inuse:1']);
     assert.equal(forced.code, 0, forced.stderr);
     assert.match(forced.stdout, /Untagged: inuse:1/);
-    assert.equal(d.docker(['rm', c.stdout.trim()]).code, 0);
+    assert.equal(daemon().docker(['rm', c.stdout.trim()]).code, 0);
   });
 
   it('unknown images are 404s in Docker’s words', () => {
-    const r = d.docker(['image', 'inspect', 'nosuchimage']);
+    const r = daemon().docker(['image', 'inspect', 'nosuchimage']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /No such image: nosuchimage/);
-    const rmi = d.docker(['rmi', 'nosuchimage:2']);
+    const rmi = daemon().docker(['rmi', 'nosuchimage:2']);
     assert.match(rmi.stderr, /No such image: nosuchimage:2/);
   });
 });
@@ -127,38 +119,38 @@ describe('docker import', () => {
     pack.finalize();
     const chunks: Buffer[] = [];
     for await (const c of pack) chunks.push(c as Buffer);
-    const r = d.docker(['import', '--change', 'ENV GREETING="hi there"', '--change', 'CMD ["env"]', '-', 'imported:v1'], { input: Buffer.concat(chunks) });
+    const r = daemon().docker(['import', '--change', 'ENV GREETING="hi there"', '--change', 'CMD ["env"]', '-', 'imported:v1'], { input: Buffer.concat(chunks) });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout.trim(), /^sha256:[0-9a-f]{64}$/);
-    const run = d.docker(['run', '--rm', 'imported:v1']);
+    const run = daemon().docker(['run', '--rm', 'imported:v1']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^GREETING=hi there$/m);
-    assert.match(d.docker(['history', 'imported:v1']).stdout, /Imported from -/);
+    assert.match(daemon().docker(['history', 'imported:v1']).stdout, /Imported from -/);
   });
 
   it('refuses an unknown --change instruction', async () => {
-    const r = d.docker(['import', '--change', 'RUN true', '-', 'x:1'], { input: await tarOf([{ name: 'a', body: 'a' }]) });
+    const r = daemon().docker(['import', '--change', 'RUN true', '-', 'x:1'], { input: await tarOf([{ name: 'a', body: 'a' }]) });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /RUN is not a valid change command/);
   });
 
   it('a truncated tar leaves no image and no files behind', async () => {
     const before = imageCount();
-    const blobsBefore = readdirSync(join(d.dataRoot, 'content/blobs/sha256')).length;
-    const r = d.docker(['import', '-', 'broken:1'], { input: await tarOf([{ name: 'file', body: 'x'.repeat(5000) }], 1500) });
+    const blobsBefore = readdirSync(join(daemon().dataRoot, 'content/blobs/sha256')).length;
+    const r = daemon().docker(['import', '-', 'broken:1'], { input: await tarOf([{ name: 'file', body: 'x'.repeat(5000) }], 1500) });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /tar/i);
     assert.equal(imageCount(), before);
-    assert.equal(readdirSync(join(d.dataRoot, 'content/blobs/sha256')).length, blobsBefore);
+    assert.equal(readdirSync(join(daemon().dataRoot, 'content/blobs/sha256')).length, blobsBefore);
   });
 
   it('a tar that climbs out of its root is refused, naming the entry, and nothing is written outside', async () => {
     const marker = `escape-${process.pid}-${Date.now()}`;
-    const r = d.docker(['import', '-', 'evil:1'], { input: await tarOf([{ name: `../../../../../../tmp/${marker}`, body: 'pwned' }]) });
+    const r = daemon().docker(['import', '-', 'evil:1'], { input: await tarOf([{ name: `../../../../../../tmp/${marker}`, body: 'pwned' }]) });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, new RegExp(marker));
     assert.equal(existsSync(`/tmp/${marker}`), false);
-    const viaLink = d.docker(['import', '-', 'evil:2'], {
+    const viaLink = daemon().docker(['import', '-', 'evil:2'], {
       input: await tarOf([
         { name: 'link', type: 'symlink', linkname: '/tmp' },
         { name: `link/${marker}`, body: 'pwned' },
@@ -167,7 +159,7 @@ describe('docker import', () => {
     assert.notEqual(viaLink.code, 0);
     assert.match(viaLink.stderr, new RegExp(`link/${marker}`));
     assert.equal(existsSync(`/tmp/${marker}`), false);
-    assert.doesNotMatch(d.docker(['images']).stdout, /evil/);
+    assert.doesNotMatch(daemon().docker(['images']).stdout, /evil/);
   });
 });
 
@@ -176,15 +168,15 @@ describe('docker save and load', () => {
     const dir = mkdtempSync('/tmp/bt-save-');
     try {
       const archive = join(dir, 'bb.tar');
-      assert.equal(d.docker(['tag', 'busybox', 'roundtrip:1']).code, 0);
-      const id = d.docker(['image', 'inspect', '--format', '{{.Id}}', 'roundtrip:1']).stdout.trim();
-      const saved = d.docker(['save', '-o', archive, 'roundtrip:1']);
+      assert.equal(daemon().docker(['tag', 'busybox', 'roundtrip:1']).code, 0);
+      const id = daemon().docker(['image', 'inspect', '--format', '{{.Id}}', 'roundtrip:1']).stdout.trim();
+      const saved = daemon().docker(['save', '-o', archive, 'roundtrip:1']);
       assert.equal(saved.code, 0, saved.stderr);
-      assert.equal(d.docker(['rmi', 'roundtrip:1']).code, 0);
-      const loaded = d.docker(['load', '-i', archive]);
+      assert.equal(daemon().docker(['rmi', 'roundtrip:1']).code, 0);
+      const loaded = daemon().docker(['load', '-i', archive]);
       assert.equal(loaded.code, 0, loaded.stderr);
       assert.match(loaded.stdout, /Loaded image: roundtrip:1/);
-      assert.equal(d.docker(['image', 'inspect', '--format', '{{.Id}}', 'roundtrip:1']).stdout.trim(), id);
+      assert.equal(daemon().docker(['image', 'inspect', '--format', '{{.Id}}', 'roundtrip:1']).stdout.trim(), id);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -192,7 +184,7 @@ describe('docker save and load', () => {
 
   it('refuses a corrupt archive and keeps nothing of it', async () => {
     const before = imageCount();
-    const noManifest = d.docker(['load'], { input: await tarOf([{ name: 'hello.txt', body: 'hi' }]) });
+    const noManifest = daemon().docker(['load'], { input: await tarOf([{ name: 'hello.txt', body: 'hi' }]) });
     assert.notEqual(noManifest.code, 0);
     assert.match(noManifest.stderr, /manifest\.json/);
     const badDiff = await tarOf([
@@ -200,10 +192,10 @@ describe('docker save and load', () => {
       { name: 'c.json', body: JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${'0'.repeat(64)}`] } }) },
       { name: 'l.tar', body: await tarOf([{ name: 'f', body: 'x' }]) },
     ]);
-    const r = d.docker(['load'], { input: badDiff });
+    const r = daemon().docker(['load'], { input: badDiff });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /invalid diffID for layer 0/);
-    const truncated = d.docker(['load'], { input: (await tarOf([{ name: 'manifest.json', body: 'x'.repeat(3000) }])).subarray(0, 1200) });
+    const truncated = daemon().docker(['load'], { input: (await tarOf([{ name: 'manifest.json', body: 'x'.repeat(3000) }])).subarray(0, 1200) });
     assert.notEqual(truncated.code, 0);
     assert.equal(imageCount(), before);
   });
@@ -219,10 +211,10 @@ describe('docker save and load', () => {
       { name: 'config.json', body: config },
       { name: 'layer.tar.gz', body: gzipSync(layer) },
     ]);
-    const r = d.docker(['load'], { input: archive });
+    const r = daemon().docker(['load'], { input: archive });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Loaded image: gz:1/);
-    assert.equal(d.docker(['rmi', 'gz:1']).code, 0);
+    assert.equal(daemon().docker(['rmi', 'gz:1']).code, 0);
   });
 });
 

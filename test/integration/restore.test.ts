@@ -5,19 +5,11 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import tar from 'tar-stream';
-import { DOCKER, leftovers, startTestDaemon, type TestDaemon } from '../harness.js';
+import { DOCKER, useTestDaemon } from '../harness.js';
 
-let d: TestDaemon;
-before(async () => {
-  d = await startTestDaemon();
-});
-after(async () => {
-  const root = d?.root;
-  await d?.stop();
-  if (root) assert.deepEqual(leftovers(root), { mounts: [], pids: [] });
-});
+const daemon = useTestDaemon();
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -32,45 +24,45 @@ function alive(pid: number): boolean {
 
 describe('containers outlive berthd', () => {
   it('a running container survives kill -9 of berthd and is managed again after restart', async () => {
-    const id = d.docker(['run', '-d', '--name', 'ticker', 'busybox', 'sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done']).stdout.trim();
+    const id = daemon().docker(['run', '-d', '--name', 'ticker', 'busybox', 'sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done']).stdout.trim();
     assert.match(id, /^[0-9a-f]{64}$/);
-    const pid = Number(d.docker(['inspect', '--format', '{{.State.Pid}}', id]).stdout.trim());
+    const pid = Number(daemon().docker(['inspect', '--format', '{{.State.Pid}}', id]).stdout.trim());
     assert.ok(pid > 0);
-    await d.stopDaemon('SIGKILL');
+    await daemon().stopDaemon('SIGKILL');
     await sleep(600);
     assert.ok(alive(pid), 'the container process died with the daemon');
-    await d.startDaemon();
-    assert.match(d.docker(['ps', '--filter', 'name=ticker']).stdout, /Up /);
-    const before = d.docker(['logs', 'ticker']).stdout.split('\n').length;
+    await daemon().startDaemon();
+    assert.match(daemon().docker(['ps', '--filter', 'name=ticker']).stdout, /Up /);
+    const before = daemon().docker(['logs', 'ticker']).stdout.split('\n').length;
     await sleep(700);
-    assert.ok(d.docker(['logs', 'ticker']).stdout.split('\n').length > before, 'logs did not grow after the restart');
-    const stop = d.docker(['stop', '-t', '1', 'ticker']);
+    assert.ok(daemon().docker(['logs', 'ticker']).stdout.split('\n').length > before, 'logs did not grow after the restart');
+    const stop = daemon().docker(['stop', '-t', '1', 'ticker']);
     assert.equal(stop.code, 0, stop.stderr);
-    assert.equal(d.docker(['wait', 'ticker']).stdout.trim(), '137');
+    assert.equal(daemon().docker(['wait', 'ticker']).stdout.trim(), '137');
     assert.equal(alive(pid), false);
-    assert.equal(d.docker(['rm', 'ticker']).code, 0);
+    assert.equal(daemon().docker(['rm', 'ticker']).code, 0);
   });
 
   it('the exit code of a container that ended while berthd was down is known after restart', async () => {
-    const id = d.docker(['run', '-d', 'busybox', 'sh', '-c', 'sleep 1; exit 7']).stdout.trim();
-    await d.stopDaemon('SIGKILL');
+    const id = daemon().docker(['run', '-d', 'busybox', 'sh', '-c', 'sleep 1; exit 7']).stdout.trim();
+    await daemon().stopDaemon('SIGKILL');
     await sleep(2000);
-    await d.startDaemon();
-    const state = JSON.parse(d.docker(['inspect', '--format', '{{json .State}}', id]).stdout) as { Status: string; ExitCode: number };
+    await daemon().startDaemon();
+    const state = JSON.parse(daemon().docker(['inspect', '--format', '{{json .State}}', id]).stdout) as { Status: string; ExitCode: number };
     assert.equal(state.Status, 'exited');
     assert.equal(state.ExitCode, 7);
-    assert.equal(d.docker(['wait', id]).stdout.trim(), '7');
-    assert.equal(d.docker(['rm', id]).code, 0);
-    assert.equal(existsSync(join(d.execRoot, 'runtime/containers', id)), false);
+    assert.equal(daemon().docker(['wait', id]).stdout.trim(), '7');
+    assert.equal(daemon().docker(['rm', id]).code, 0);
+    assert.equal(existsSync(join(daemon().execRoot, 'runtime/containers', id)), false);
   });
 
   it('a graceful stop of berthd (SIGTERM) also leaves containers running', async () => {
-    const id = d.docker(['run', '-d', 'busybox', 'sleep', '300']).stdout.trim();
-    const pid = Number(d.docker(['inspect', '--format', '{{.State.Pid}}', id]).stdout.trim());
-    await d.stopDaemon('SIGTERM');
+    const id = daemon().docker(['run', '-d', 'busybox', 'sleep', '300']).stdout.trim();
+    const pid = Number(daemon().docker(['inspect', '--format', '{{.State.Pid}}', id]).stdout.trim());
+    await daemon().stopDaemon('SIGTERM');
     assert.ok(alive(pid));
-    await d.startDaemon();
-    assert.equal(d.docker(['rm', '-f', id]).code, 0);
+    await daemon().startDaemon();
+    assert.equal(daemon().docker(['rm', '-f', id]).code, 0);
     assert.equal(alive(pid), false);
   });
 });
@@ -103,24 +95,24 @@ describe('crash consistency', () => {
   it('kill -9 during a load leaves no half image, and everything left can be removed', async () => {
     const archive = await bigArchive(6, 8 * 1024 * 1024);
     for (const killAfterMs of [80, 300, 700]) {
-      const load = spawn(DOCKER, ['load'], { env: d.env, stdio: ['pipe', 'ignore', 'ignore'] });
+      const load = spawn(DOCKER, ['load'], { env: daemon().env, stdio: ['pipe', 'ignore', 'ignore'] });
       load.stdin.on('error', () => undefined);
       load.stdin.end(archive);
       await sleep(killAfterMs);
-      await d.stopDaemon('SIGKILL');
+      await daemon().stopDaemon('SIGKILL');
       await new Promise((r) => load.once('exit', r));
-      await d.startDaemon();
-      const images = d.docker(['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout;
+      await daemon().startDaemon();
+      const images = daemon().docker(['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout;
       if (images.includes('big:1')) {
         // The load had committed: the image must be whole and runnable.
-        assert.equal(d.docker(['image', 'inspect', '--format', '{{len .RootFS.Layers}}', 'big:1']).stdout.trim(), '6');
-        assert.equal(d.docker(['rmi', 'big:1']).code, 0);
+        assert.equal(daemon().docker(['image', 'inspect', '--format', '{{len .RootFS.Layers}}', 'big:1']).stdout.trim(), '6');
+        assert.equal(daemon().docker(['rmi', 'big:1']).code, 0);
       }
-      assert.deepEqual(readdirSync(join(d.dataRoot, 'snapshots')).filter((n) => n.startsWith('new-')), []);
+      assert.deepEqual(readdirSync(join(daemon().dataRoot, 'snapshots')).filter((n) => n.startsWith('new-')), []);
     }
     // Only busybox remains: its snapshot and blobs are all that is on disk.
-    const snapshots = readdirSync(join(d.dataRoot, 'snapshots'));
-    const blobs = readdirSync(join(d.dataRoot, 'content/blobs/sha256'));
+    const snapshots = readdirSync(join(daemon().dataRoot, 'snapshots'));
+    const blobs = readdirSync(join(daemon().dataRoot, 'content/blobs/sha256'));
     assert.equal(snapshots.length, 1, `leftover snapshots: ${snapshots.join(' ')}`);
     assert.equal(blobs.length, 2, `leftover blobs: ${blobs.join(' ')}`);
   });
