@@ -96,11 +96,13 @@ describe('crash consistency', () => {
     const archive = await bigArchive(6, 8 * 1024 * 1024);
     for (const killAfterMs of [80, 300, 700]) {
       const load = spawn(DOCKER, ['load'], { env: daemon().env, stdio: ['pipe', 'ignore', 'ignore'] });
+      // Listen now: the client may exit while the daemon is being killed, before anyone would start listening.
+      const loadExited = new Promise((r) => load.once('exit', r));
       load.stdin.on('error', () => undefined);
       load.stdin.end(archive);
       await sleep(killAfterMs);
       await daemon().stopDaemon('SIGKILL');
-      await new Promise((r) => load.once('exit', r));
+      await loadExited;
       await daemon().startDaemon();
       const images = daemon().docker(['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout;
       if (images.includes('big:1')) {

@@ -63,7 +63,9 @@ export function connectSeqpacket(path: string, handlers: SeqpacketHandlers, opts
       finish();
     });
     sock.on('close', () => finish());
-    sock.on('error', (err) => finish(err));
+    // node-unix-socket can report EBADF from a read callback that runs after the fd was closed at end-of-stream
+    // (seen with several clients attached when conmon closes them all at exit): that is the end, not a failure.
+    sock.on('error', (err) => finish(connected && /EBADF/.test(err.message) ? undefined : err));
     sock.on('connect', () => {
       connected = true;
       clearTimeout(timer);
