@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { open, unlink } from 'node:fs/promises';
+import { open, readFile, unlink } from 'node:fs/promises';
 import { FailedPreconditionError } from '../../core/errdefs.js';
 
 /**
@@ -44,10 +44,31 @@ export async function startThroughExecFifo(fifoPath: string, initPid: number): P
       await fh.close();
     }
     await unlink(fifoPath);
+    await execCompleted(initPid);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
+  }
+}
+
+/**
+ * The FIFO reaches end-of-file when execve closes init's end (close-on-exec), which is before the kernel resets
+ * the signal handlers of runc's Go runtime. A signal sent in that window (a fast `stop`) makes runc init die
+ * with Go's exit status 2 instead of reaching the program. So wait, briefly, until the process no longer calls
+ * itself runc init; `runc start` gets the same margin only from being a slower process.
+ */
+async function execCompleted(pid: number): Promise<void> {
+  const deadline = Date.now() + 1000;
+  while (Date.now() < deadline) {
+    let comm: string;
+    try {
+      comm = await readFile(`/proc/${pid}/comm`, 'utf8');
+    } catch {
+      return; // Gone already: the program ran and exited.
+    }
+    if (!comm.startsWith('runc:')) return;
+    await new Promise((r) => setTimeout(r, 1));
   }
 }
 
