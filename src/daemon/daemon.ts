@@ -38,6 +38,16 @@ export async function startDaemon(config: DaemonConfig, log: Logger = createLogg
   await mkdir(config.dataRoot, { recursive: true, mode: 0o711 });
   await mkdir(config.execRoot, { recursive: true, mode: 0o711 });
   await claimPidfile(config.pidfile);
+  // Anything that fails from here on must not leave the pidfile claiming a daemon that is not running.
+  try {
+    return await startClaimed(config, log);
+  } catch (err) {
+    await releasePidfile(config.pidfile);
+    throw err;
+  }
+}
+
+async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningDaemon> {
   const containersDir = join(config.dataRoot, 'containers');
   await mkdir(containersDir, { recursive: true, mode: 0o710 });
 
@@ -89,7 +99,6 @@ export async function startDaemon(config: DaemonConfig, log: Logger = createLogg
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
     metadata.close();
-    await releasePidfile(config.pidfile);
     throw err;
   }
   log.info('API listen on', { hosts: config.hosts.join(',') });

@@ -43,6 +43,9 @@ export class RuncConmonRuntime implements Runtime {
 
   constructor(opts: RuncConmonRuntimeOptions) {
     this.#layout = new Layout(opts.stateDir);
+    // Fail at daemon start, not at the first container start, when the state dir is too long for conmon's
+    // attach socket (ids are always 64 hex characters).
+    this.#layout.checkSocketPath('0'.repeat(64));
     this.#runc = new Runc(opts.runcPath ?? '/usr/sbin/runc', this.#layout.runcRoot);
     this.#conmonPath = opts.conmonPath ?? '/usr/bin/conmon';
     this.#logLevel = opts.logLevel;
