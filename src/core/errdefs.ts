@@ -63,14 +63,6 @@ export function isBerthError(err: unknown): err is BerthError {
   return err instanceof BerthError;
 }
 
-export function isNotFound(err: unknown): boolean {
-  return err instanceof NotFoundError;
-}
-
-export function isAlreadyExists(err: unknown): boolean {
-  return err instanceof AlreadyExistsError;
-}
-
 // Docker's wording for the errors every client meets. Kept together so the words stay consistent.
 export const noSuchContainer = (ref: string): NotFoundError => new NotFoundError(`No such container: ${ref}`);
 export const noSuchImage = (ref: string): NotFoundError => new NotFoundError(`No such image: ${ref}`);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
 export type Compression = 'none' | 'gzip' | 'zstd' | 'bzip2' | 'xz';
@@ -93,8 +93,4 @@ export async function decompressStream(source: Readable): Promise<{ stream: Read
       return { stream: out, compression };
     }
   }
-}
-
-export function readableFrom(data: Buffer): Readable {
-  return Readable.from([data]);
 }

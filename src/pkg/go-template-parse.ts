@@ -345,22 +345,24 @@ function lex(input: string): Item[] {
       emit('pipe');
       continue;
     }
-    if (r === '"') {
+    if (r === '"' || r === "'") {
+      // Quoted string and character constant share Go's scanning: backslash escapes, no raw newline.
       advance(1);
+      const what = r === '"' ? 'unterminated quoted string' : 'unterminated character constant';
       for (;;) {
         const c = input[pos];
         if (c === '\\') {
           advance(1);
           const n = input[pos];
-          if (n === undefined || n === '\n') return fail('unterminated quoted string');
+          if (n === undefined || n === '\n') return fail(what);
           advance(1);
           continue;
         }
-        if (c === undefined || c === '\n') return fail('unterminated quoted string');
+        if (c === undefined || c === '\n') return fail(what);
         advance(1);
-        if (c === '"') break;
+        if (c === r) break;
       }
-      emit('string');
+      emit(r === '"' ? 'string' : 'charConstant');
       continue;
     }
     if (r === '`') {
@@ -369,24 +371,6 @@ function lex(input: string): Item[] {
       if (end < 0) return fail('unterminated raw quoted string');
       advance(end + 1 - pos);
       emit('rawString');
-      continue;
-    }
-    if (r === "'") {
-      advance(1);
-      for (;;) {
-        const c = input[pos];
-        if (c === '\\') {
-          advance(1);
-          const n = input[pos];
-          if (n === undefined || n === '\n') return fail('unterminated character constant');
-          advance(1);
-          continue;
-        }
-        if (c === undefined || c === '\n') return fail('unterminated character constant');
-        advance(1);
-        if (c === "'") break;
-      }
-      emit('charConstant');
       continue;
     }
     if (r === '$' || (r === '.' && !/[0-9]/.test(input[pos + 1] ?? ''))) {

@@ -49,11 +49,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
       method: 'POST',
       path: '/containers/{id}/stop',
       handler: async (ctx) => {
-        const t = ctx.query.get('t');
-        await containers.stop(ctx.params['id']!, {
-          timeout: t === null || t === '' ? undefined : intParam(ctx.query, 't', 10),
-          signal: ctx.query.get('signal') ?? undefined,
-        });
+        await containers.stop(ctx.params['id']!, stopOptions(ctx.query));
         sendNoContent(ctx);
       },
     },
@@ -61,11 +57,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
       method: 'POST',
       path: '/containers/{id}/restart',
       handler: async (ctx) => {
-        const t = ctx.query.get('t');
-        await containers.restart(ctx.params['id']!, {
-          timeout: t === null || t === '' ? undefined : intParam(ctx.query, 't', 10),
-          signal: ctx.query.get('signal') ?? undefined,
-        });
+        await containers.restart(ctx.params['id']!, stopOptions(ctx.query));
         sendNoContent(ctx);
       },
     },
@@ -114,6 +106,12 @@ export function containerRoutes(containers: ContainerService): Route[] {
     { method: 'GET', path: '/containers/{id}/logs', handler: (ctx) => logs(containers, ctx) },
     { method: 'POST', path: '/containers/{id}/attach', handler: (ctx) => attach(containers, ctx) },
   ];
+}
+
+/** `t` and `signal` of stop and restart: an absent or empty `t` leaves the container's own stop timeout. */
+function stopOptions(q: URLSearchParams): { timeout?: number; signal?: string } {
+  const t = q.get('t');
+  return { timeout: t === null || t === '' ? undefined : intParam(q, 't', 10), signal: q.get('signal') ?? undefined };
 }
 
 async function logs(containers: ContainerService, ctx: RequestContext): Promise<void> {

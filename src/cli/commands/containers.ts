@@ -177,20 +177,9 @@ function defineStop(parent: DockerCommand): void {
       }
       if (opts.time !== undefined) ctx.err('Flag --time has been deprecated, use --timeout instead\n');
       const timeout = opts.timeout ?? opts.time;
-      const results = await Promise.all(
-        args.map((id) =>
-          ctx.client.containerStop(id, { ...(timeout !== undefined ? { timeout } : {}), ...(opts.signal ? { signal: opts.signal } : {}) }).then(
-            () => undefined,
-            (e: unknown) => e,
-          ),
-        ),
+      await forEachContainer(ctx, args, (id) =>
+        ctx.client.containerStop(id, { ...(timeout !== undefined ? { timeout } : {}), ...(opts.signal ? { signal: opts.signal } : {}) }),
       );
-      const errors: string[] = [];
-      results.forEach((err, i) => {
-        if (err === undefined) ctx.out(`${args[i]}\n`);
-        else errors.push(errorText(err));
-      });
-      if (errors.length > 0) throw new StatusError(errors.join('\n'), 1);
     });
   });
 }
