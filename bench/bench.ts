@@ -4,7 +4,7 @@
  * the socket in BERTH_BENCH_DOCKER_HOST). Prints one table with the ratios the issues set targets for.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { BUSYBOX_TAR, DOCKER, ensureBusyboxImage, REPO, startTestDaemon } from '../test/harness.js';
@@ -61,7 +61,7 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-async function startDockerPeer(): Promise<(Engine & { pid: number }) | undefined> {
+async function startDockerPeer(): Promise<(Engine & { pid: number; root?: string }) | undefined> {
   if (process.env['BERTH_BENCH_DOCKER'] === '0') return undefined;
   const external = process.env['BERTH_BENCH_DOCKER_HOST'];
   if (external) {
@@ -73,7 +73,52 @@ async function startDockerPeer(): Promise<(Engine & { pid: number }) | undefined
     await d.stop();
     return undefined;
   }
-  return { name: 'dockerd', env: d.env, socket: d.socket, pid: d.pid, stop: d.stop };
+  return { name: 'dockerd', env: d.env, socket: d.socket, pid: d.pid, root: d.socket.replace(/\/docker\.sock$/, ''), stop: d.stop };
+}
+
+/** RSS (MB) of every process whose command line names `root`: the engine and its per-container monitors. */
+function engineRssMb(root: string): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(root)) continue;
+      total += rssMb(Number(pid));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return total;
+}
+
+function dockerOk(env: NodeJS.ProcessEnv, args: string[]): string {
+  const r = spawnSync(DOCKER, args, { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`docker ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** The issue-3 workloads on one engine; containers are removed after. */
+function workloads(env: NodeJS.ProcessEnv, root: string): { execP50: number; start100: number; perContainerMb: number; statsMs: number; logsP50: number } {
+  const ids = dockerOk(env, ['ps', '-aq']).split('\n').filter(Boolean);
+  if (ids.length > 0) dockerOk(env, ['rm', '-f', ...ids]);
+  dockerOk(env, ['run', '-d', '--name', 'bench-exec', '--network', 'none', 'busybox', 'sleep', '600']);
+  const exec = samples(RUNS, () => timeCmd(DOCKER, ['exec', 'bench-exec', 'true'], env));
+  dockerOk(env, ['rm', '-f', 'bench-exec']);
+
+  dockerOk(env, ['run', '-d', '--name', 'bench-logs', '--network', 'none', 'busybox', 'seq', '1', '100000']);
+  dockerOk(env, ['wait', 'bench-logs']);
+  const logs = samples(Math.min(RUNS, 10), () => timeCmd(DOCKER, ['logs', 'bench-logs'], env));
+  dockerOk(env, ['rm', '-f', 'bench-logs']);
+
+  const before = engineRssMb(root);
+  const t = process.hrtime.bigint();
+  for (let i = 0; i < 100; i++) dockerOk(env, ['run', '-d', '--network', 'none', 'busybox', 'sleep', '600']);
+  const start100 = Number(process.hrtime.bigint() - t) / 1e6;
+  spawnSync('sleep', ['2']);
+  const perContainerMb = (engineRssMb(root) - before) / 100;
+  const statsMs = timeCmd(DOCKER, ['stats', '--no-stream'], env);
+  const running = dockerOk(env, ['ps', '-aq']).split('\n').filter(Boolean);
+  dockerOk(env, ['rm', '-f', ...running]);
+  return { execP50: percentile(exec, 50), start100, perContainerMb, statsMs, logsP50: percentile(logs, 50) };
 }
 
 async function main(): Promise<void> {
@@ -126,6 +171,17 @@ async function main(): Promise<void> {
     rows.push(['docker ps -a, 100 containers (p50)', fmt(percentile(ps, 50)), dockerPs ? fmt(percentile(dockerPs, 50)) : 'n/a', ratio(percentile(ps, 50), dockerPs && percentile(dockerPs, 50))]);
     const berthPs = samples(RUNS, () => timeCmd(process.execPath, [join(REPO, 'bin/berth'), 'ps', '-a'], berthd.env));
     rows.push(['berth ps -a, 100 containers (p50)', fmt(percentile(berthPs, 50)), '', '']);
+
+    // Containers, complete (issue 3): exec, 100 detached starts, memory per running container, stats, logs.
+    const engines: { env: NodeJS.ProcessEnv; root: string }[] = [{ env: berthd.env, root: berthd.root }];
+    if (docker?.root) engines.push({ env: docker.env, root: docker.root });
+    const results = engines.map((e) => workloads(e.env, e.root));
+    const [b, d] = [results[0]!, results[1]];
+    rows.push(['docker exec <c> true (p50)', fmt(b.execP50), d ? fmt(d.execP50) : 'n/a', `${ratio(b.execP50, d?.execP50)} (target ≤ 0.5×)`]);
+    rows.push(['100 × docker run -d sleep, one after another (total)', `${(b.start100 / 1000).toFixed(2)} s`, d ? `${(d.start100 / 1000).toFixed(2)} s` : 'n/a', `${ratio(b.start100, d?.start100)} (target ≤ 0.35×)`]);
+    rows.push(['engine + monitors RSS per running container (100 running)', `${b.perContainerMb.toFixed(2)} MB`, d ? `${d.perContainerMb.toFixed(2)} MB` : 'n/a', `${ratio(b.perContainerMb, d?.perContainerMb)} (target ≤ 0.2×)`]);
+    rows.push(['docker stats --no-stream, 100 running', fmt(b.statsMs), d ? fmt(d.statsMs) : 'n/a', ratio(b.statsMs, d?.statsMs)]);
+    rows.push(['docker logs of 100,000 lines (p50)', fmt(b.logsP50), d ? fmt(d.logsP50) : 'n/a', `${ratio(b.logsP50, d?.logsP50)} (target ≤ 0.5×)`]);
   } finally {
     await docker?.stop();
     await berthd.stop();

@@ -15,6 +15,8 @@ export interface RequestContext {
   hijack(contentType: string): Duplex;
   /** Resolves when the client goes away, so long-running handlers can stop. */
   signal: AbortSignal;
+  /** The body of a request that arrived as an HTTP upgrade (read off the raw connection before the stream). */
+  upgradeBody?: Buffer;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<void> | void;
@@ -22,13 +24,17 @@ export type Handler = (ctx: RequestContext) => Promise<void> | void;
 const MAX_JSON_BODY = 16 * 1024 * 1024;
 
 /** Reads and parses a JSON request body. An empty body is `undefined`. Bad JSON is a 400, as in Docker. */
-export async function readJson(req: IncomingMessage): Promise<unknown> {
+export async function readJson(req: IncomingMessage | Buffer): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_JSON_BODY) throw new InvalidArgumentError('request body is too large');
-    chunks.push(chunk);
+  if (Buffer.isBuffer(req)) {
+    chunks.push(req);
+  } else {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_JSON_BODY) throw new InvalidArgumentError('request body is too large');
+      chunks.push(chunk);
+    }
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
   if (text === '') return undefined;

@@ -77,12 +77,20 @@ export class Router {
     socket.on('close', () => ac.abort());
     socket.on('error', () => ac.abort());
     if (head.length > 0) socket.unshift(head);
-    const ctx = this.#context(req, undefined, ac.signal, (contentType) => {
+    void readUpgradeBody(req, socket).then(
+      (body) => this.#dispatchUpgrade(req, socket, ac.signal, body),
+      () => socket.destroy(),
+    );
+  }
+
+  #dispatchUpgrade(req: IncomingMessage, socket: Duplex, signal: AbortSignal, body: Buffer): void {
+    const ctx = this.#context(req, undefined, signal, (contentType) => {
       socket.write(
         `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`,
       );
       return socket;
     });
+    ctx.upgradeBody = body;
     void this.#dispatch(req, ctx, socket);
   }
 
@@ -184,4 +192,42 @@ function httpReason(status: number): string {
     { 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error', 501: 'Not Implemented' }[status] ??
     'Error'
   );
+}
+
+const MAX_UPGRADE_BODY = 1024 * 1024;
+
+/**
+ * An upgrade request's body (exec start sends `{"Detach":false,"Tty":true}`) arrives on the raw socket, ahead of
+ * the client's stdin: read exactly Content-Length bytes, and put back whatever came after them.
+ */
+function readUpgradeBody(req: IncomingMessage, socket: Duplex): Promise<Buffer> {
+  const length = Number(req.headers['content-length'] ?? 0);
+  if (!Number.isInteger(length) || length <= 0) return Promise.resolve(Buffer.alloc(0));
+  if (length > MAX_UPGRADE_BODY) return Promise.reject(new Error('request body is too large'));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let got = 0;
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      got += chunk.length;
+      if (got < length) return;
+      cleanup();
+      socket.pause();
+      const all = Buffer.concat(chunks);
+      if (all.length > length) socket.unshift(all.subarray(length));
+      resolve(all.subarray(0, length));
+    };
+    const onEnd = (): void => {
+      cleanup();
+      reject(new Error('connection closed before the request body was read'));
+    };
+    const cleanup = (): void => {
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('error', onEnd);
+    };
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('error', onEnd);
+  });
 }

@@ -12,6 +12,12 @@ import { registerInspectCommands } from './commands/inspect.js';
 import { registerContainerCommands } from './commands/containers.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerSystemCommands } from './commands/system.js';
+import { registerAttachCommands } from './commands/attach.js';
+import { registerContainerAdminCommands } from './commands/container-admin.js';
+import { registerExecCommands } from './commands/exec.js';
+import { registerPruneCommands } from './commands/prune.js';
+import { registerEventsCommands } from './commands/events.js';
+import { registerStatsCommands } from './commands/stats.js';
 
 export function buildProgram(): DockerCommand {
   const program = new DockerCommand(BIN);
@@ -43,11 +49,18 @@ export function buildProgram(): DockerCommand {
 
   const container = addGroup(program, 'container', 'Manage containers');
   const image = addGroup(program, 'image', 'Manage images');
+  const system = addGroup(program, 'system', 'Manage Berth');
   registerSystemCommands(program);
   registerInspectCommands(program, container, image);
   registerImageCommands(program, image);
   registerRunCommands(program, container);
   registerContainerCommands(program, container);
+  registerAttachCommands(program, container);
+  registerExecCommands(program, container);
+  registerContainerAdminCommands(program, container);
+  registerPruneCommands(container, image);
+  registerEventsCommands(program, system);
+  registerStatsCommands(program, container);
 
   // `berth help [COMMAND...]`, as cobra provides it.
   const help = addCommand(program, { name: 'help', use: '[command]', short: 'Help about any command', args: { kind: 'any' }, hidden: true });

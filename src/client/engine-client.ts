@@ -16,6 +16,18 @@ import { parseDockerHost, type DaemonAddress } from './docker-host.js';
 import { DaemonConnectionError, EngineApiError } from './errors.js';
 import type {
   AttachOptions,
+  BuildCachePruneReport,
+  ContainerPruneReport,
+  DiskUsage,
+  ExecCreateBody,
+  ExecInspect,
+  ExecStartBody,
+  ImagePruneReport,
+  NetworkPruneReport,
+  TopResponse,
+  UpdateConfig,
+  UpdateResponse,
+  VolumePruneReport,
   ContainerCreateBody,
   ContainerCreateResponse,
   ContainerInspect,
@@ -278,7 +290,15 @@ export class EngineClient {
    */
   async hijack(method: string, path: string, opts: RequestOptions = {}): Promise<HijackedConnection> {
     await this.negotiate();
-    const headers = { 'Content-Type': 'text/plain', Connection: 'Upgrade', Upgrade: 'tcp', ...(opts.headers ?? {}) };
+    // A JSON body (exec start's {Detach, Tty, ConsoleSize}) goes with the upgrade request, as docker's postHijacked sends it.
+    const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
+    const headers: Record<string, string> = {
+      'Content-Type': payload ? 'application/json' : 'text/plain',
+      Connection: 'Upgrade',
+      Upgrade: 'tcp',
+      ...(payload ? { 'Content-Length': String(payload.length) } : {}),
+      ...(opts.headers ?? {}),
+    };
     const reqOpts = this.#baseOptions(method, `/v${this.#version}${path}${encodeQuery(opts.query)}`, headers);
     if (opts.signal) reqOpts.signal = opts.signal;
     return new Promise((resolve, reject) => {
@@ -295,7 +315,7 @@ export class EngineClient {
         resolve({ readable: res, socket: undefined, head: Buffer.alloc(0), mediaType: res.headers['content-type'] });
       });
       req.on('error', (err) => reject(this.#connectionError(err)));
-      req.end();
+      req.end(payload);
     });
   }
 
@@ -425,6 +445,53 @@ export class EngineClient {
     });
   }
 
+  containerPause(id: string): Promise<void> {
+    return this.call('POST', `/containers/${pathEscape(id)}/pause`);
+  }
+
+  containerUnpause(id: string): Promise<void> {
+    return this.call('POST', `/containers/${pathEscape(id)}/unpause`);
+  }
+
+  /** `GET /containers/{id}/top`; `psArgs` are joined with spaces into `ps_args`, as docker's client does. */
+  containerTop(id: string, psArgs: readonly string[] = []): Promise<TopResponse> {
+    return this.json<TopResponse>('GET', `/containers/${pathEscape(id)}/top`, { query: { ps_args: psArgs.length > 0 ? psArgs.join(' ') : undefined } });
+  }
+
+  containerUpdate(id: string, config: UpdateConfig): Promise<UpdateResponse> {
+    return this.json<UpdateResponse>('POST', `/containers/${pathEscape(id)}/update`, { body: config });
+  }
+
+  containerPrune(filters?: Filters): Promise<ContainerPruneReport> {
+    return this.json<ContainerPruneReport>('POST', '/containers/prune', { query: { filters: encodeFilters(filters) } });
+  }
+
+  // -- exec -----------------------------------------------------------------------------------------------------
+
+  /** `POST /containers/{id}/exec`: registers the process; resolves with its exec ID. */
+  async execCreate(container: string, body: ExecCreateBody): Promise<string> {
+    const res = await this.json<{ Id: string }>('POST', `/containers/${pathEscape(container)}/exec`, { body });
+    return res.Id;
+  }
+
+  /** `POST /exec/{id}/start` with `Detach: true`: starts the process and returns at once. */
+  execStart(id: string, body: ExecStartBody): Promise<void> {
+    return this.call('POST', `/exec/${pathEscape(id)}/start`, { body });
+  }
+
+  /** `POST /exec/{id}/start` hijacked: starts the process and streams its stdio over the upgraded connection. */
+  execAttach(id: string, body: Omit<ExecStartBody, 'Detach'>): Promise<HijackedConnection> {
+    return this.hijack('POST', `/exec/${pathEscape(id)}/start`, { body: { Detach: false, ...body } });
+  }
+
+  execInspect(id: string): Promise<ExecInspect> {
+    return this.json<ExecInspect>('GET', `/exec/${pathEscape(id)}/json`);
+  }
+
+  execResize(id: string, height: number, width: number): Promise<void> {
+    return this.call('POST', `/exec/${pathEscape(id)}/resize`, { query: { h: String(height), w: String(width) } });
+  }
+
   // -- images ---------------------------------------------------------------------------------------------------
 
   imageList(opts: ImageListOptions = {}): Promise<ImageSummary[]> {
@@ -464,6 +531,31 @@ export class EngineClient {
   /** `POST /images/load`: sends a tar stream; returns the JSON progress stream. */
   imageLoad(body: Readable, opts: { quiet?: boolean } = {}): Promise<http.IncomingMessage> {
     return this.request('POST', '/images/load', { query: { quiet: opts.quiet ? '1' : '0' }, body, contentType: 'application/x-tar' });
+  }
+
+  imagePrune(filters?: Filters): Promise<ImagePruneReport> {
+    return this.json<ImagePruneReport>('POST', '/images/prune', { query: { filters: encodeFilters(filters) } });
+  }
+
+  // -- prune of other objects (system prune), disk usage ---------------------------------------------------------
+
+  networkPrune(filters?: Filters): Promise<NetworkPruneReport> {
+    return this.json<NetworkPruneReport>('POST', '/networks/prune', { query: { filters: encodeFilters(filters) } });
+  }
+
+  volumePrune(filters?: Filters): Promise<VolumePruneReport> {
+    return this.json<VolumePruneReport>('POST', '/volumes/prune', { query: { filters: encodeFilters(filters) } });
+  }
+
+  /** `POST /build/prune`; docker's client always sends `filters`, empty when there are none. */
+  buildCachePrune(opts: { all?: boolean; filters?: Filters } = {}): Promise<BuildCachePruneReport> {
+    return this.json<BuildCachePruneReport>('POST', '/build/prune', {
+      query: { all: opts.all ? '1' : undefined, filters: encodeFilters(opts.filters) ?? '' },
+    });
+  }
+
+  systemDf(): Promise<DiskUsage> {
+    return this.json<DiskUsage>('GET', '/system/df');
   }
 
   /** `GET /images/get`: the tar stream of the named images. */

@@ -160,6 +160,7 @@ export interface ContainerInspect {
   Name: string;
   Config: ContainerConfig;
   HostConfig: HostConfig;
+  NetworkSettings?: { Ports?: Record<string, PortBinding[] | null> | null; [key: string]: unknown } | null;
   [key: string]: unknown;
 }
 
@@ -260,4 +261,150 @@ export interface AttachOptions {
   stderr?: boolean;
   logs?: boolean;
   detachKeys?: string;
+}
+
+/** `POST /containers/{id}/exec` body (docker's container.ExecOptions, in Go's field order). */
+export interface ExecCreateBody {
+  User: string;
+  Privileged: boolean;
+  Tty: boolean;
+  /** [height, width]; omitted unless a TTY was asked for. */
+  ConsoleSize?: [number, number];
+  AttachStdin: boolean;
+  AttachStderr: boolean;
+  AttachStdout: boolean;
+  DetachKeys: string;
+  Env: string[] | null;
+  WorkingDir: string;
+  Cmd: string[];
+  Detach: boolean;
+}
+
+/** `POST /exec/{id}/start` body. */
+export interface ExecStartBody {
+  Detach: boolean;
+  Tty: boolean;
+  ConsoleSize?: [number, number];
+}
+
+/** `GET /exec/{id}/json`. */
+export interface ExecInspect {
+  ID: string;
+  ContainerID: string;
+  Running: boolean;
+  /** null while the process has not exited (the daemon reports no code yet). */
+  ExitCode: number | null;
+  Pid: number;
+  [key: string]: unknown;
+}
+
+/** `GET /containers/{id}/top`. */
+export interface TopResponse {
+  Titles: string[] | null;
+  Processes: string[][] | null;
+}
+
+/** `POST /containers/{id}/update` body: docker's UpdateConfig (Resources flattened, then RestartPolicy). */
+export interface UpdateConfig {
+  CpuShares: number;
+  Memory: number;
+  NanoCpus: number;
+  CgroupParent: string;
+  BlkioWeight: number;
+  BlkioWeightDevice: null;
+  BlkioDeviceReadBps: null;
+  BlkioDeviceWriteBps: null;
+  BlkioDeviceReadIOps: null;
+  BlkioDeviceWriteIOps: null;
+  CpuPeriod: number;
+  CpuQuota: number;
+  CpuRealtimePeriod: number;
+  CpuRealtimeRuntime: number;
+  CpusetCpus: string;
+  CpusetMems: string;
+  Devices: null;
+  DeviceCgroupRules: null;
+  DeviceRequests: null;
+  KernelMemory?: number;
+  MemoryReservation: number;
+  MemorySwap: number;
+  MemorySwappiness: null;
+  OomKillDisable: null;
+  /** null leaves the limit unchanged. */
+  PidsLimit: number | null;
+  Ulimits: null;
+  CpuCount: number;
+  CpuPercent: number;
+  IOMaximumIOps: number;
+  IOMaximumBandwidth: number;
+  RestartPolicy: { Name: string; MaximumRetryCount: number };
+}
+
+export interface UpdateResponse {
+  Warnings: string[] | null;
+}
+
+/** `POST /containers/prune`. */
+export interface ContainerPruneReport {
+  ContainersDeleted: string[] | null;
+  SpaceReclaimed: number;
+}
+
+/** `POST /images/prune`. */
+export interface ImagePruneReport {
+  ImagesDeleted: DeleteItem[] | null;
+  SpaceReclaimed: number;
+}
+
+/** `POST /networks/prune`. */
+export interface NetworkPruneReport {
+  NetworksDeleted: string[] | null;
+}
+
+/** `POST /volumes/prune`. */
+export interface VolumePruneReport {
+  VolumesDeleted: string[] | null;
+  SpaceReclaimed: number;
+}
+
+/** `POST /build/prune`. */
+export interface BuildCachePruneReport {
+  CachesDeleted: string[] | null;
+  SpaceReclaimed: number;
+}
+
+export interface Volume {
+  Name: string;
+  Driver: string;
+  Mountpoint: string;
+  Labels: Labels | null;
+  Scope: string;
+  Options?: Record<string, string> | null;
+  CreatedAt?: string;
+  /** RefCount and Size are -1 when unknown. */
+  UsageData?: { RefCount: number; Size: number } | null;
+  [key: string]: unknown;
+}
+
+export interface BuildCacheRecord {
+  ID: string;
+  Parent?: string;
+  Parents?: string[] | null;
+  Type: string;
+  Description: string;
+  InUse: boolean;
+  Shared: boolean;
+  Size: number;
+  CreatedAt: string;
+  LastUsedAt: string | null;
+  UsageCount: number;
+}
+
+/** `GET /system/df`. */
+export interface DiskUsage {
+  LayersSize: number;
+  Images: ImageSummary[] | null;
+  Containers: ContainerSummary[] | null;
+  Volumes: Volume[] | null;
+  BuildCache: BuildCacheRecord[] | null;
 }

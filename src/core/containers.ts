@@ -47,6 +47,22 @@ export interface HostConfig {
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
+/** One probe's outcome, as `inspect` shows it under State.Health.Log (Docker keeps the last five). */
+export interface HealthLogEntry {
+  Start: string;
+  End: string;
+  ExitCode: number;
+  Output: string;
+}
+
+export type HealthStatus = 'starting' | 'healthy' | 'unhealthy';
+
+export interface HealthState {
+  Status: HealthStatus;
+  FailingStreak: number;
+  Log: HealthLogEntry[];
+}
+
 export interface ContainerState {
   status: ContainerStatus;
   pid: number;
@@ -56,6 +72,10 @@ export interface ContainerState {
   finishedAt: string;
   error: string;
   oomKilled: boolean;
+  /** Present while a container with a health check runs (and kept after it stops, as Docker does). */
+  health?: HealthState;
+  /** The user stopped it: `unless-stopped` does not bring it back after a daemon restart. */
+  manuallyStopped?: boolean;
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

@@ -31,6 +31,11 @@ export interface TaskCreateOptions {
   openStdin: boolean;
   /** Docker's StdinOnce: the first attached client closing stdin closes the container's stdin. */
   stdinOnce: boolean;
+  /**
+   * The monitor's own cap on the log file, in bytes (0 = none). Rotation is the daemon's job (rename, then
+   * `reopenLog`); this cap only bounds the disk while the daemon is down.
+   */
+  logSizeMax?: number;
   signal?: AbortSignal;
 }
 
@@ -65,6 +70,51 @@ export interface Task {
   status(): Promise<TaskStatus>;
   wait(): Promise<Exit>;
   delete(): Promise<void>;
+  /** Freezes every process of the container (cgroup freezer, v1 or v2). */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  /** Sets the container's terminal size (a no-op for a container without a TTY). */
+  resize(size: { height: number; width: number }): Promise<void>;
+  /** Changes the container's cgroup limits while it runs (`runc update`). */
+  update(resources: LinuxResources): Promise<void>;
+  /** Host pids of every process in the container. */
+  pids(): Promise<number[]>;
+  /** Makes the monitor reopen the log file at its path (after the caller renamed it: rotation). */
+  reopenLog(): Promise<void>;
+  /**
+   * Starts another process in the running container. Resolves once it runs; the process is attached from the
+   * start (when `attach` is set), so no early output is lost.
+   */
+  exec(opts: ExecOptions): Promise<ExecProcess>;
+}
+
+/** The OCI `linux.resources` object (memory, cpu, pids, blockIO, devices...), passed through as is. */
+export type LinuxResources = Record<string, unknown>;
+
+export interface ExecOptions {
+  /** Exec id (64 hex); also names the exec's state under the container's bundle. */
+  execId: string;
+  /** The process to run, in OCI form (args, env, cwd, user, capabilities, terminal...). */
+  process: OciSpec['process'];
+  tty: boolean;
+  openStdin: boolean;
+  /** Connect to the exec's stdio before it starts; `ExecProcess.io` is then set. */
+  attach: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ExecProcess {
+  readonly execId: string;
+  /** Host pid of the exec'd process. */
+  readonly pid: number;
+  /** The exec's stdio, when created with `attach`. Output ends when the process has exited. */
+  readonly io: TaskIO | undefined;
+  resize(size: { height: number; width: number }): Promise<void>;
+  kill(signal: NodeJS.Signals | number): Promise<void>;
+  /** The exit code of the process once it ended. */
+  wait(): Promise<Exit>;
+  /** Removes the exec's runtime state (after it exited). */
+  delete(): Promise<void>;
 }
 
 export interface Runtime {
@@ -88,6 +138,8 @@ export interface OciSpec {
     rlimits?: { type: string; hard: number; soft: number }[];
     noNewPrivileges?: boolean;
     oomScoreAdj?: number;
+    /** The terminal's initial size (only with `terminal`). */
+    consoleSize?: { height: number; width: number };
   };
   root: { path: string; readonly?: boolean };
   hostname?: string;

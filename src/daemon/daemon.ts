@@ -9,7 +9,11 @@ import { API_VERSION, MIN_API_VERSION, type Route } from '../api/router.js';
 import { containerRoutes } from '../api/routes/containers.js';
 import { imageRoutes } from '../api/routes/images.js';
 import { notInSwarmRoutes } from '../api/routes/not-in-swarm.js';
-import { systemRoutes } from '../api/routes/system.js';
+import { containerStatsRoutes } from '../api/routes/container-stats.js';
+import { eventRoutes } from '../api/routes/events.js';
+import { execRoutes } from '../api/routes/exec.js';
+import { emptyPruneRoutes } from '../api/routes/prune-empty.js';
+import { diskUsageRoutes, systemRoutes } from '../api/routes/system.js';
 import { LocalContentStore } from '../plugins/content-local/index.js';
 import { TarDiffer } from '../plugins/diff-tar/index.js';
 import { SqliteMetadataStore } from '../plugins/metadata-sqlite/index.js';
@@ -19,6 +23,8 @@ import { KeyedLock } from '../pkg/keyed-lock.js';
 import { createLogger, type Logger } from '../pkg/logger.js';
 import { BERTH_VERSION } from '../pkg/version.js';
 import { ContainerService } from '../services/containers/container-service.js';
+import { ExecService } from '../services/containers/exec-service.js';
+import { EventLog } from '../services/events/event-log.js';
 import { ImageService } from '../services/images/image-service.js';
 import type { ImageStoreDeps } from '../services/images/image-store-deps.js';
 import { SystemService } from '../services/system/system-service.js';
@@ -61,8 +67,11 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
   const now = (): Date => new Date();
 
   const store: ImageStoreDeps = { metadata, content, snapshotter, differ, locks, now, log };
+  const events = new EventLog();
   const images = new ImageService(store);
   const containers = new ContainerService({
+    events,
+    initPath: findInit(),
     metadata,
     snapshotter,
     runtime,
@@ -75,6 +84,9 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
     cgroupV2,
     hostResolvConf: '/etc/resolv.conf',
   });
+
+  const execs = new ExecService({ host: containers, events, log });
+  containers.onRemove((id) => execs.forgetContainer(id));
 
   await containers.restore();
   await reconcileDisk({ metadata, content, snapshotter, containersDir, knownContainers: containers.knownIds(), log });
@@ -92,12 +104,23 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
     now,
   });
 
-  const routes: Route[] = [...systemRoutes(system, BERTH_VERSION), ...containerRoutes(containers), ...imageRoutes(images, store), ...notInSwarmRoutes()];
+  const routes: Route[] = [
+    ...systemRoutes(system, BERTH_VERSION),
+    ...diskUsageRoutes({ metadata, containers, images }),
+    ...eventRoutes(events),
+    ...containerRoutes(containers),
+    ...containerStatsRoutes((idOrName) => containers.statsTarget(idOrName)),
+    ...execRoutes(execs),
+    ...imageRoutes(images, store),
+    ...emptyPruneRoutes(),
+    ...notInSwarmRoutes(),
+  ];
   const listeners: Listener[] = [];
   try {
     for (const host of config.hosts) listeners.push(await listen(host, routes, log, config.tls));
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
+    containers.close();
     metadata.close();
     throw err;
   }
@@ -107,7 +130,9 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
   return {
     async stop(): Promise<void> {
       log.info('Processing signal, shutting down; containers keep running');
+      events.close();
       await Promise.race([Promise.all(listeners.map((l) => l.close())), new Promise((r) => setTimeout(r, 2000).unref())]);
+      containers.close();
       metadata.close();
       await releasePidfile(config.pidfile);
     },
@@ -137,6 +162,11 @@ async function reconcileDisk(args: {
   if (removedSnapshots + removedBlobs + removedDirs > 0) {
     log.info('removed leftovers of an earlier crash', { snapshots: removedSnapshots, blobs: removedBlobs, containerDirs: removedDirs });
   }
+}
+
+/** The init `--init` runs as PID 1: Debian's static tini works in any image, the dynamic one only in glibc ones. */
+function findInit(): string | undefined {
+  return ['/usr/bin/tini-static', '/usr/bin/tini', '/usr/bin/catatonit', '/usr/libexec/podman/catatonit'].find((p) => existsSync(p));
 }
 
 async function engineId(dataRoot: string): Promise<string> {

@@ -2,7 +2,10 @@ import { InvalidArgumentError } from '../../core/errdefs.js';
 import { parseFilters } from '../../pkg/filters.js';
 import { parseTimestamps, timestampToDate } from '../../pkg/go-duration.js';
 import { encodeFrame, STDERR, STDOUT } from '../../pkg/stdcopy.js';
+import type { Duplex } from 'node:stream';
+import { parseDetachKeys } from '../../pkg/detach-keys.js';
 import type { ContainerService, WaitCondition } from '../../services/containers/container-service.js';
+import type { AttachSink } from '../../services/containers/stdio-session.js';
 import { boolParam, intParam, readJson, requireResponse, sendJson, sendNoContent, type RequestContext } from '../http-context.js';
 import type { Route } from '../router.js';
 
@@ -105,7 +108,54 @@ export function containerRoutes(containers: ContainerService): Route[] {
     },
     { method: 'GET', path: '/containers/{id}/logs', handler: (ctx) => logs(containers, ctx) },
     { method: 'POST', path: '/containers/{id}/attach', handler: (ctx) => attach(containers, ctx) },
+    {
+      method: 'POST',
+      path: '/containers/{id}/pause',
+      handler: async (ctx) => {
+        await containers.pause(ctx.params['id']!);
+        sendNoContent(ctx);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/containers/{id}/unpause',
+      handler: async (ctx) => {
+        await containers.unpause(ctx.params['id']!);
+        sendNoContent(ctx);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/containers/{id}/resize',
+      handler: async (ctx) => {
+        await containers.resize(ctx.params['id']!, terminalSize(ctx.query));
+        sendJson(ctx, 200, null);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/containers/{id}/update',
+      handler: async (ctx) => sendJson(ctx, 200, await containers.update(ctx.params['id']!, await readJson(ctx.req))),
+    },
+    {
+      method: 'GET',
+      path: '/containers/{id}/top',
+      handler: async (ctx) => sendJson(ctx, 200, await containers.top(ctx.params['id']!, ctx.query.get('ps_args') ?? '-ef')),
+    },
+    {
+      method: 'POST',
+      path: '/containers/prune',
+      handler: async (ctx) => sendJson(ctx, 200, await containers.prune(parseFilters(ctx.query.get('filters')))),
+    },
   ];
+}
+
+/** `h` and `w` of a resize: Docker requires both as unsigned integers. */
+export function terminalSize(q: URLSearchParams): { height: number; width: number } {
+  const h = q.get('h');
+  const w = q.get('w');
+  if (h === null || w === null || !/^\d+$/.test(h) || !/^\d+$/.test(w)) throw new InvalidArgumentError('Bad parameters: h and w must be integers');
+  return { height: Number(h), width: Number(w) };
 }
 
 /** `t` and `signal` of stop and restart: an absent or empty `t` leaves the container's own stop timeout. */
@@ -165,11 +215,15 @@ async function attach(containers: ContainerService, ctx: RequestContext): Promis
   const q = ctx.query;
   const id = ctx.params['id']!;
   const c = containers.get(id);
+  const detachKeys = q.get('detachKeys') ?? '';
+  // Refused before the hijack, so that the client gets a proper 400.
+  if (detachKeys) parseDetachKeys(detachKeys);
   const tty = c.config.Tty === true;
+  const wantStdin = boolParam(q, 'stdin');
   const socket = ctx.hijack(tty ? RAW : MULTIPLEXED);
-  // Stdin is not wired yet (interactive containers are refused at create); drain whatever the client sends.
-  socket.resume();
   socket.on('error', () => undefined);
+  // Without stdin, whatever the client sends is drained so that it never blocks.
+  if (!wantStdin) socket.resume();
   await containers.attach(
     id,
     {
@@ -177,15 +231,22 @@ async function attach(containers: ContainerService, ctx: RequestContext): Promis
       logs: boolParam(q, 'logs'),
       stdout: boolParam(q, 'stdout'),
       stderr: boolParam(q, 'stderr'),
+      stdin: wantStdin ? socket : undefined,
+      detachKeys,
       signal: ctx.signal,
     },
-    {
-      write: (stream, data) => {
-        if (!socket.destroyed) socket.write(tty ? data : encodeFrame(stream === 'stdout' ? STDOUT : STDERR, data));
-      },
-      end: () => {
-        if (!socket.destroyed) socket.end();
-      },
-    },
+    hijackSink(socket, tty),
   );
+}
+
+/** Output to a hijacked connection: raw for a TTY, else Docker's multiplexed frames. */
+export function hijackSink(socket: Duplex, tty: boolean): AttachSink {
+  return {
+    write: (stream, data) => {
+      if (!socket.destroyed) socket.write(tty ? data : encodeFrame(stream === 'stdout' ? STDOUT : STDERR, data));
+    },
+    end: () => {
+      if (!socket.destroyed) socket.end();
+    },
+  };
 }

@@ -26,7 +26,7 @@ export function imageRoutes(images: ImageService, store: ImageStoreDeps): Route[
     { method: 'GET', path: '/images/get', handler: (ctx) => save(store, ctx, ctx.query.getAll('names')) },
     { method: 'POST', path: '/images/create', handler: (ctx) => create(store, ctx) },
     { method: 'GET', path: '/images/search', handler: () => notYet('searching registries') },
-    { method: 'POST', path: '/images/prune', handler: () => notYet('image prune') },
+    { method: 'POST', path: '/images/prune', handler: async (ctx) => sendJson(ctx, 200, await images.prune(parseFilters(ctx.query.get('filters')))) },
     { method: 'GET', path: '/images/{name:.*}/json', handler: (ctx) => sendJson(ctx, 200, images.inspect(ctx.params['name']!, ctx.apiVersion)) },
     { method: 'GET', path: '/images/{name:.*}/history', handler: (ctx) => sendJson(ctx, 200, images.history(ctx.params['name']!)) },
     { method: 'GET', path: '/images/{name:.*}/get', handler: (ctx) => save(store, ctx, [ctx.params['name']!]) },

@@ -1,3 +1,7 @@
+import type { MetadataStore } from '../../core/metadata.js';
+import type { ContainerService } from '../../services/containers/container-service.js';
+import type { ImageService } from '../../services/images/image-service.js';
+import { diskUsage } from '../../services/system/disk-usage.js';
 import type { SystemService } from '../../services/system/system-service.js';
 import { requireResponse, sendJson } from '../http-context.js';
 import { API_VERSION, type Route } from '../router.js';
@@ -31,4 +35,9 @@ export function systemRoutes(system: SystemService, version: string): Route[] {
     { method: 'GET', path: '/version', handler: (ctx) => sendJson(ctx, 200, system.version()) },
     { method: 'GET', path: '/info', handler: (ctx) => sendJson(ctx, 200, system.info()) },
   ];
+}
+
+/** `GET /system/df`. */
+export function diskUsageRoutes(deps: { metadata: MetadataStore; containers: ContainerService; images: ImageService }): Route[] {
+  return [{ method: 'GET', path: '/system/df', handler: async (ctx) => sendJson(ctx, 200, await diskUsage({ ...deps, apiVersion: ctx.apiVersion })) }];
 }

@@ -12,7 +12,8 @@ import { addCommand, exactArgs, minArgs, NO_ARGS, type DockerCommand } from '../
 import { exitWith, StatusError } from '../errors.js';
 import { CONTAINER_HEADER, containerFormat, ContainerContext } from '../format/container-context.js';
 import { renderFormat } from '../format/formatter.js';
-import { attachContainer, forwardSignals, monitorTtySize, waitExitOrRemoved } from './attach.js';
+import { forwardSignals } from '../terminal.js';
+import { attachContainer, monitorContainerTty, waitExitOrRemoved } from './attach.js';
 import { parseFilters } from './filters.js';
 
 // -- ps ---------------------------------------------------------------------------------------------------------
@@ -101,19 +102,20 @@ async function runStart(ctx: CliContext, args: string[], opts: StartOptions): Pr
       stdout: true,
       stderr: true,
       tty,
-      ...(opts.detachKeys ? { detachKeys: opts.detachKeys } : {}),
+      detachKeys: opts.detachKeys,
     });
     try {
       const { status } = await waitExitOrRemoved(ctx, c.Id, c.HostConfig.AutoRemove === true);
       try {
-        await ctx.client.containerStart(c.Id, opts.detachKeys ? { detachKeys: opts.detachKeys } : {});
+        await ctx.client.containerStart(c.Id);
       } catch (e) {
         session.close();
         if (c.HostConfig.AutoRemove) await status;
         throw e;
       }
-      if (tty && ctx.stdout.isTTY) stopResize = monitorTtySize(ctx, c.Id);
-      await session.done;
+      if (tty && ctx.stdout.isTTY) stopResize = monitorContainerTty(ctx, c.Id);
+      // Detaching with the detach keys leaves the container running; start succeeds.
+      if ((await session.done) === 'detached') return;
       const code = await status;
       if (code !== 0) throw exitWith(code);
     } finally {
@@ -126,7 +128,7 @@ async function runStart(ctx: CliContext, args: string[], opts: StartOptions): Pr
   const failed: string[] = [];
   for (const name of args) {
     try {
-      await ctx.client.containerStart(name, opts.detachKeys ? { detachKeys: opts.detachKeys } : {});
+      await ctx.client.containerStart(name);
       ctx.out(`${name}\n`);
     } catch (e) {
       ctx.err(`${errorText(e)}\n`);
@@ -353,7 +355,7 @@ function defineLogs(parent: DockerCommand): void {
 // -- restart, kill, rename ---------------------------------------------------------------------------------------
 
 /** Runs `action` for each argument in parallel, printing each argument that succeeded, as docker does. */
-async function forEachContainer(ctx: CliContext, args: string[], action: (id: string) => Promise<void>): Promise<void> {
+export async function forEachContainer(ctx: CliContext, args: string[], action: (id: string) => Promise<void>): Promise<void> {
   const results = await Promise.all(args.map((id) => action(id).then(() => undefined, (e: unknown) => e)));
   const errors: string[] = [];
   results.forEach((err, i) => {

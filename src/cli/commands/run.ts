@@ -5,7 +5,7 @@
  * with `--rm`) → start → copy output until the stream ends → exit with the container's status. Daemon errors on
  * create/start exit 125, or 126/127 when the command cannot be invoked / is not found, like docker.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { EngineApiError } from '../../client/errors.js';
 import { familiarString, fullName, tryParseReference, withDefaultTag } from '../../pkg/reference.js';
 import { errorText, handle } from '../action.js';
@@ -13,13 +13,79 @@ import type { CliContext } from '../cli-context.js';
 import { addCommand, BIN, minArgs, type DockerCommand } from '../command.js';
 import { exitWith, StatusError } from '../errors.js';
 import { displayJsonMessages } from '../format/jsonmessage.js';
-import { attachContainer, forwardSignals, monitorTtySize, waitExitOrRemoved, type AttachSession } from './attach.js';
-import { addContainerFlags, buildCreateRequest, ContainerOptionsError, type ContainerFlags, type CreateRequest } from './container-options.js';
+import { checkTty, forwardSignals, type StreamEnd } from '../terminal.js';
+import { attachContainer, monitorContainerTty, waitExitOrRemoved, type AttachSession } from './attach.js';
+import { addContainerFlags, buildCreateRequest, ContainerOptionsError, goOpenError, type ContainerFlags, type CreateRequest } from './container-options.js';
 
 interface RunFlags extends ContainerFlags {
   detach?: boolean;
   detachKeys?: string;
   sigProxy?: boolean;
+}
+
+/**
+ * docker's cidFile: `--cidfile` must not exist yet (another container may own it); it is created before the
+ * container and removed again unless the container's ID was written to it.
+ */
+export class CidFile {
+  readonly path: string;
+  #fd: number | undefined;
+  #written = false;
+
+  private constructor(path: string, fd: number | undefined) {
+    this.path = path;
+    this.#fd = fd;
+  }
+
+  /** Opens `path` for the ID; an empty path is no file at all. */
+  static open(path: string): CidFile {
+    if (path === '') return new CidFile('', undefined);
+    let exists = true;
+    try {
+      statSync(path);
+    } catch {
+      exists = false;
+    }
+    if (exists) throw new Error(`container ID file found, make sure the other container isn't running or delete ${path}`);
+    let fd: number;
+    try {
+      fd = openSync(path, 'w', 0o666);
+    } catch (e) {
+      throw new Error(`failed to create the container ID file: ${goOpenError(e, path)}`);
+    }
+    return new CidFile(path, fd);
+  }
+
+  write(id: string): void {
+    if (this.#fd === undefined) return;
+    try {
+      writeSync(this.#fd, id);
+    } catch (e) {
+      throw new Error(`failed to write the container ID to the file: ${(e as Error).message}`);
+    }
+    this.#written = true;
+  }
+
+  /** Closes the file, deleting it when no ID was written (the create failed). */
+  close(): void {
+    if (this.#fd === undefined) return;
+    closeSync(this.#fd);
+    this.#fd = undefined;
+    if (this.#written) return;
+    try {
+      unlinkSync(this.path);
+    } catch (e) {
+      throw new Error(`failed to remove the CID file '${this.path}': ${(e as Error).message}`);
+    }
+  }
+}
+
+/** The `--cidfile` path: from the create body (HostConfig.ContainerIDFile) or, failing that, the flag. */
+export function cidFilePath(req: CreateRequest, flags: object): string {
+  const fromBody = req.body.HostConfig?.ContainerIDFile;
+  if (typeof fromBody === 'string' && fromBody !== '') return fromBody;
+  const fromFlag = (flags as { cidfile?: unknown }).cidfile;
+  return typeof fromFlag === 'string' ? fromFlag : '';
 }
 
 /** docker's withHelp: `berth: <err>` plus the pointer to `--help`. */
@@ -78,8 +144,22 @@ async function pullImage(ctx: CliContext, image: string, platform: string | unde
   await displayJsonMessages(res, sink, !quiet && ctx.stderr.isTTY === true);
 }
 
-/** docker's createContainer: create, pulling the image first (`--pull always`) or on "not found" (`missing`). */
-export async function createContainer(ctx: CliContext, req: CreateRequest, quiet: boolean): Promise<string> {
+/**
+ * docker's createContainer: create, pulling the image first (`--pull always`) or on "not found" (`missing`), and
+ * record the ID in the `--cidfile`.
+ */
+export async function createContainer(ctx: CliContext, req: CreateRequest, quiet: boolean, cidfile = ''): Promise<string> {
+  const cid = CidFile.open(cidfile);
+  try {
+    const id = await createWithPull(ctx, req, quiet);
+    cid.write(id);
+    return id;
+  } finally {
+    cid.close();
+  }
+}
+
+async function createWithPull(ctx: CliContext, req: CreateRequest, quiet: boolean): Promise<string> {
   const image = req.body.Image ?? '';
   const ref = tryParseReference(image);
   const named = ref ? withDefaultTag(ref) : undefined;
@@ -106,8 +186,13 @@ async function runCreate(ctx: CliContext, args: string[], flags: ContainerFlags)
   validatePull(flags.pull ?? 'missing', 'create');
   // create never attaches, but like docker it records the streams a later `start -a` would use.
   const req = parseRequest(ctx, flags, args, false, 'create');
-  const id = await createContainer(ctx, req, flags.quiet === true);
+  const id = await createContainer(ctx, req, flags.quiet === true, cidFilePath(req, flags));
   ctx.out(`${id}\n`);
+}
+
+/** `--sig-proxy` (default true) as run and attach read it: off for `--sig-proxy=false`. */
+export function sigProxyEnabled(flags: { sigProxy?: boolean }, cmd: DockerCommand): boolean {
+  return flags.sigProxy !== false && !cmd.explicitFalse.has('sigProxy');
 }
 
 async function runRun(ctx: CliContext, args: string[], flags: RunFlags, cmd: DockerCommand): Promise<void> {
@@ -116,19 +201,18 @@ async function runRun(ctx: CliContext, args: string[], flags: RunFlags, cmd: Doc
   const req = parseRequest(ctx, flags, args, detach, 'run');
   const config = req.body;
   if (!detach) {
-    if (config.Tty && config.AttachStdin && !ctx.stdin.isTTY) throw new StatusError('the input device is not a TTY', 1);
+    checkTty(ctx.stdin, config.AttachStdin === true, config.Tty === true);
   } else if (flags.attach.length > 0) {
     throw new StatusError('conflicting options: cannot specify both --attach and --detach', 1);
   }
 
   let id: string;
   try {
-    id = await createContainer(ctx, req, flags.quiet === true);
+    id = await createContainer(ctx, req, flags.quiet === true, cidFilePath(req, flags));
   } catch (e) {
     throw toStatusError(e);
   }
-  const sigProxy = !cmd.explicitFalse.has('sigProxy');
-  const stopForwarding = sigProxy ? forwardSignals(ctx.client, id) : (): void => undefined;
+  const stopForwarding = sigProxyEnabled(flags, cmd) ? forwardSignals(ctx.client, id) : (): void => undefined;
   let stopResize = (): void => undefined;
   let session: AttachSession | undefined;
   try {
@@ -140,7 +224,7 @@ async function runRun(ctx: CliContext, args: string[], flags: RunFlags, cmd: Doc
         stdout: config.AttachStdout === true,
         stderr: config.AttachStderr === true,
         tty: config.Tty === true,
-        ...(flags.detachKeys ? { detachKeys: flags.detachKeys } : {}),
+        detachKeys: flags.detachKeys,
       });
     }
     const { status } = await waitExitOrRemoved(ctx, id, flags.rm === true);
@@ -152,14 +236,27 @@ async function runRun(ctx: CliContext, args: string[], flags: RunFlags, cmd: Doc
       throw toStatusError(e);
     }
     if (!session) return;
-    if (config.Tty && ctx.stdout.isTTY) stopResize = monitorTtySize(ctx, id);
+    if (config.Tty && ctx.stdout.isTTY) stopResize = monitorContainerTty(ctx, id);
+    // Whichever ends first: the stream (output done, or the user detached) or the container.
+    type First = { stream: StreamEnd } | { streamError: unknown } | { status: number };
+    const first = await Promise.race<First>([
+      session.done.then(
+        (end) => ({ stream: end }),
+        (e: unknown) => ({ streamError: e }),
+      ),
+      status.then((code) => ({ status: code })),
+    ]);
     let code: number;
-    if (config.AttachStdout || config.AttachStderr) {
-      await session.done;
+    if ('streamError' in first) throw first.streamError;
+    if ('stream' in first) {
+      // Detached with the detach keys: the container keeps running and run succeeds.
+      if (first.stream === 'detached') return;
       code = await status;
     } else {
-      code = await status;
-      session.close();
+      // The container exited; its output may still be arriving, unless no output is attached.
+      if (!config.AttachStdout && !config.AttachStderr) session.close();
+      else await session.done.catch(() => undefined);
+      code = first.status;
     }
     if (code !== 0) throw exitWith(code);
   } finally {
@@ -167,6 +264,11 @@ async function runRun(ctx: CliContext, args: string[], flags: RunFlags, cmd: Doc
     stopForwarding();
     session?.close();
   }
+}
+
+/** Adds a flag unless the shared container flags already define it (they may grow run's flags over time). */
+function hasFlag(cmd: DockerCommand, long: string): boolean {
+  return cmd.options.some((o) => o.long === long);
 }
 
 export function registerRunCommands(root: DockerCommand, container: DockerCommand): void {
@@ -198,10 +300,9 @@ export function registerRunCommands(root: DockerCommand, container: DockerComman
       },
       (cmd) => {
         addContainerFlags(cmd);
-        cmd
-          .bool('-d, --detach', 'Run container in background and print container ID')
-          .str('--detach-keys <string>', 'Override the key sequence for detaching a container')
-          .bool('--sig-proxy', 'Proxy received signals to the process (default true)');
+        if (!hasFlag(cmd, '--detach')) cmd.bool('-d, --detach', 'Run container in background and print container ID');
+        if (!hasFlag(cmd, '--detach-keys')) cmd.str('--detach-keys <string>', 'Override the key sequence for detaching a container');
+        if (!hasFlag(cmd, '--sig-proxy')) cmd.bool('--sig-proxy', 'Proxy received signals to the process (default true)');
         handle<RunFlags>(cmd, (ctx, args, opts, self) => runRun(ctx, args, opts, self));
       },
     );

@@ -1,16 +1,33 @@
-/** `berth version` and `berth info` (docker/cli cli/command/system/version.go, info.go). */
-import type { ServerVersion, SystemInfo } from '../../client/types.js';
+/**
+ * `berth version`, `berth info` and the `system` group: `system info`, `system df`, `system prune`
+ * (docker/cli cli/command/system/{version,info,df,prune}.go).
+ */
+import { EngineApiError } from '../../client/errors.js';
+import type { Filters, ServerVersion, SystemInfo } from '../../client/types.js';
 import { GO_TYPE, parseDockerTemplate, Template, DOCKER_FUNCS } from '../../pkg/go-template.js';
 import { bytesSize } from '../../pkg/units.js';
 import { DEFAULT_API_VERSION } from '../../client/engine-client.js';
 import { handle, errorText } from '../action.js';
 import type { CliContext } from '../cli-context.js';
-import { addCommand, NO_ARGS, type DockerCommand } from '../command.js';
+import { addCommand, addGroup, NO_ARGS, type DockerCommand } from '../command.js';
 import { StatusError } from '../errors.js';
 import { JSON_FORMAT, JSON_FORMAT_KEY } from '../format/formatter.js';
 import { tabwriterFormat } from '../format/tabwriter.js';
 import { BERTH_GIT_COMMIT, BERTH_VERSION } from '../version.js';
+import { formatDiskUsage } from '../format/disk-usage-context.js';
+import { naturalLess } from './container-admin.js';
+import { parseFilters } from './filters.js';
 import { goFieldAlias } from './inspect.js';
+import {
+  buildCachePruneResult,
+  confirmed,
+  formatPruneReport,
+  networkPruneResult,
+  pruneContainers,
+  pruneImages,
+  volumePruneResult,
+  type PruneResult,
+} from './prune.js';
 
 const DEFAULT_VERSION_TEMPLATE = `{{with .Client -}}
 Client:{{if ne .Platform nil}}{{if ne .Platform.Name ""}} {{.Platform.Name}}{{end}}{{end}}
@@ -355,13 +372,96 @@ async function runInfo(ctx: CliContext, format: string | undefined): Promise<voi
   if (execErr !== undefined) throw new StatusError((execErr as Error).message, 1);
 }
 
+// -- system prune -----------------------------------------------------------------------------------------------
+
+interface SystemPruneFlags {
+  all?: boolean;
+  filter: string[];
+  force?: boolean;
+  volumes?: boolean;
+}
+
+/** docker's system prune confirmation: what will go, and the label/until filters that narrow it. */
+export function systemPruneWarning(opts: { all: boolean; volumes: boolean; filters: Filters }): string {
+  const warnings = ['all stopped containers', 'all networks not used by at least one container'];
+  if (opts.volumes) warnings.push('all anonymous volumes not used by at least one container');
+  warnings.push(opts.all ? 'all images without at least one container associated to them' : 'all dangling images');
+  warnings.push(opts.all ? 'all build cache' : 'unused build cache');
+  const filters: string[] = [];
+  for (const name of ['label', 'label!', 'until']) for (const v of Object.keys(opts.filters[name] ?? {})) filters.push(`${name}=${v}`);
+  filters.sort((a, b) => (naturalLess(a, b) ? -1 : naturalLess(b, a) ? 1 : 0));
+  let text = `WARNING! This will remove:${warnings.map((w) => `\n  - ${w}`).join('')}\n`;
+  if (filters.length > 0) text += `\n  Items to be pruned will be filtered with:${filters.map((f) => `\n  - ${f}`).join('')}\n`;
+  return `${text}\nAre you sure you want to continue?`;
+}
+
+/** A daemon without the endpoint at all (no networks, volumes or builder): that step has nothing to prune. */
+function missingEndpoint(e: unknown): boolean {
+  return e instanceof EngineApiError && ((e.statusCode === 404 && e.message.startsWith('page not found')) || e.statusCode === 501);
+}
+
+async function optionalStep(step: () => Promise<PruneResult>): Promise<PruneResult> {
+  try {
+    return await step();
+  } catch (e) {
+    if (missingEndpoint(e)) return { output: '', spaceReclaimed: 0 };
+    throw e;
+  }
+}
+
+async function runSystemPrune(ctx: CliContext, opts: SystemPruneFlags): Promise<void> {
+  const filters = parseFilters(opts.filter);
+  const all = opts.all === true;
+  const volumes = opts.volumes === true;
+  if (volumes && filters.until) throw new StatusError('ERROR: The "until" filter is not supported with "--volumes"', 1);
+  if (!(await confirmed(ctx, opts.force, systemPruneWarning({ all, volumes, filters })))) return;
+  const client = ctx.client;
+  const steps: (() => Promise<PruneResult>)[] = [
+    () => pruneContainers(client, filters),
+    () => optionalStep(async () => networkPruneResult(await client.networkPrune(filters))),
+  ];
+  if (volumes) steps.push(() => optionalStep(async () => volumePruneResult(await client.volumePrune(filters))));
+  steps.push(() => pruneImages(client, filters, all));
+  steps.push(() => optionalStep(async () => buildCachePruneResult(await client.buildCachePrune({ all, filters }))));
+  let total = 0;
+  for (const step of steps) {
+    const r = await step();
+    total += r.spaceReclaimed;
+    // Each step's list appears as soon as it is done, as docker prints them.
+    if (r.output !== '') ctx.out(`${r.output}\n`);
+  }
+  ctx.out(formatPruneReport([{ output: '', spaceReclaimed: total }]));
+}
+
 export function registerSystemCommands(root: DockerCommand): void {
   addCommand(root, { name: 'version', use: '[OPTIONS]', short: 'Show the Berth version information', args: NO_ARGS }, (cmd) => {
     cmd.str('-f, --format <string>', 'Format output using a custom template');
     handle<{ format?: string }>(cmd, (ctx, _args, opts) => runVersion(ctx, opts.format));
   });
-  addCommand(root, { name: 'info', use: '[OPTIONS]', short: 'Display system-wide information', args: NO_ARGS }, (cmd) => {
-    cmd.str('-f, --format <string>', 'Format output using a custom template');
-    handle<{ format?: string }>(cmd, (ctx, _args, opts) => runInfo(ctx, opts.format));
+  const system = (root.commands.find((c) => c.name() === 'system') as DockerCommand | undefined) ?? addGroup(root, 'system', 'Manage Berth');
+  for (const parent of [root, system]) {
+    addCommand(
+      parent,
+      { name: 'info', use: '[OPTIONS]', short: 'Display system-wide information', args: NO_ARGS, aliasesLine: 'berth system info, berth info' },
+      (cmd) => {
+        cmd.str('-f, --format <string>', 'Format output using a custom template');
+        handle<{ format?: string }>(cmd, (ctx, _args, opts) => runInfo(ctx, opts.format));
+      },
+    );
+  }
+  addCommand(system, { name: 'df', use: '[OPTIONS]', short: 'Show berth disk usage', args: NO_ARGS }, (cmd) => {
+    cmd.str('--format <string>', 'Format output using a custom template').bool('-v, --verbose', 'Show detailed information on space usage');
+    handle<{ format?: string; verbose?: boolean }>(cmd, async (ctx, _args, opts) => {
+      const du = await ctx.client.systemDf();
+      ctx.out(formatDiskUsage(du, { format: opts.format ?? '', verbose: opts.verbose === true }));
+    });
+  });
+  addCommand(system, { name: 'prune', use: '[OPTIONS]', short: 'Remove unused data', args: NO_ARGS }, (cmd) => {
+    cmd
+      .bool('-a, --all', 'Remove all unused images not just dangling ones')
+      .filter('--filter <filter>', 'Provide filter values (e.g. "label=<key>=<value>")')
+      .bool('-f, --force', 'Do not prompt for confirmation')
+      .bool('--volumes', 'Prune anonymous volumes');
+    handle<SystemPruneFlags>(cmd, (ctx, _args, opts) => runSystemPrune(ctx, opts));
   });
 }

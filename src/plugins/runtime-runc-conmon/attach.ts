@@ -1,3 +1,6 @@
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+
 import type { OutputChunk, TaskIO } from '../../core/runtime.js';
 import { UnavailableError } from '../../core/errdefs.js';
 import { connectSeqpacket, type SeqpacketConnection } from './seqpacket.js';
@@ -40,6 +43,20 @@ export async function openAttach(socketPath: string): Promise<TaskIO> {
       queue.end(undefined, { discard: true });
     },
   };
+}
+
+/**
+ * Connects to `<dir>/attach` through a descriptor of `dir` (`/proc/self/fd/<fd>/attach`), so the path's length
+ * does not matter: an exec's socket lies deep under the container's bundle, past the 107 bytes a unix socket path
+ * may have. conmon binds it the same way. The descriptor is only needed while connect(2) resolves the path.
+ */
+export async function openAttachInDir(dir: string): Promise<TaskIO> {
+  const fh = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    return await openAttach(`/proc/self/fd/${fh.fd}/attach`);
+  } finally {
+    await fh.close();
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 
-import { InternalError, InvalidArgumentError, type BerthError } from '../../core/errdefs.js';
+import { FailedPreconditionError, InternalError, InvalidArgumentError, type BerthError } from '../../core/errdefs.js';
 import { runcMessage } from './runc.js';
 
 export interface ConmonLaunch {
@@ -20,6 +20,8 @@ export interface ConmonLaunch {
   tty: boolean;
   openStdin: boolean;
   stdinOnce: boolean;
+  /** conmon's own cap on the log file in bytes; 0 or undefined: none. */
+  logSizeMax?: number;
   logLevel?: string;
   syslog?: boolean;
   signal?: AbortSignal;
@@ -57,6 +59,10 @@ export async function launchConmon(l: ConmonLaunch): Promise<number> {
   if (l.tty) args.push('-t');
   if (l.openStdin) args.push('-i');
   if (!l.stdinOnce) args.push('--leave-stdin-open');
+  if (l.logSizeMax !== undefined && l.logSizeMax > 0) {
+    if (!Number.isSafeInteger(l.logSizeMax)) throw new InvalidArgumentError(`Invalid log size limit: ${l.logSizeMax}`);
+    args.push('--log-size-max', String(l.logSizeMax));
+  }
   if (l.syslog) args.push('--syslog');
   if (l.logLevel) args.push('--log-level', l.logLevel);
 
@@ -136,7 +142,20 @@ function detail(output: string): string {
  * or directory" make `docker run` exit 127, "permission denied" 126. Those are the user's mistake (400).
  */
 export function createError(runcMsg: string): BerthError {
-  const message = `OCI runtime create failed: ${runcMsg}`;
+  return startError('create', runcMsg);
+}
+
+/**
+ * The same for `runc exec` ("OCI runtime exec failed: ..."), from which dockerd sets an exec's exit code to 126 or
+ * 127. A container that stopped in the meantime is the caller's race, not ours: 409.
+ */
+export function execError(runcMsg: string): BerthError {
+  if (/stopped container|not running|paused/.test(runcMsg)) return new FailedPreconditionError(`OCI runtime exec failed: ${runcMsg}`);
+  return startError('exec', runcMsg);
+}
+
+function startError(what: 'create' | 'exec', runcMsg: string): BerthError {
+  const message = `OCI runtime ${what} failed: ${runcMsg}`;
   if (/executable file not found|no such file or directory|permission denied/i.test(runcMsg)) return new InvalidArgumentError(message);
   return new InternalError(message);
 }
@@ -153,5 +172,26 @@ export async function runningConmon(conmonPidFile: string, bundle: string): Prom
     return cmdline.split('\0').includes(bundle) ? pid : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Waits up to `graceMs` for the conmon watching `bundle` to exit by itself, then kills it. Only ever that conmon:
+ * the pid is checked against the bundle each time (see runningConmon).
+ */
+export async function stopConmon(conmonPidFile: string, bundle: string, graceMs: number): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  for (;;) {
+    const pid = await runningConmon(conmonPidFile, bundle);
+    if (pid === undefined) return;
+    if (Date.now() >= deadline) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Gone meanwhile.
+      }
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -6,6 +6,8 @@ import { InvalidArgumentError } from '../../core/errdefs.js';
 const MAX_SOCKET_PATH = 107;
 /** runc's own rule for container ids; they also become file names here. */
 const VALID_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** Docker's short id length: unique enough among one container's execs. */
+const EXEC_DIR_NAME_LENGTH = 12;
 
 /**
  * Where the runtime keeps its state under `stateDir` (e.g. <exec-root>/runtime):
@@ -14,6 +16,8 @@ const VALID_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
  *   exits/<id>            written by conmon when the container exits (the exit code as text)
  *   containers/<id>/      the OCI bundle and conmon's files:
  *     config.json rootfs/ pidfile conmon.pid attach ctl winsz exit oom
+ *     execs/<short>/      one per exec session, named by the exec id's first 12 characters: the exec's own
+ *                         conmon files (process.json exec_pid conmon.pid attach ctl winsz exit exits/<id>)
  *
  * A bundle directory exists from create to delete, so it is what `list` and `load` go by.
  */
@@ -60,6 +64,20 @@ export class Layout {
     return join(this.bundle(id), 'ctl');
   }
 
+  /** Where the exec sessions of container `id` keep their state; removed with the bundle. */
+  execsDir(id: string): string {
+    return join(this.bundle(id), 'execs');
+  }
+
+  /**
+   * One exec session's directory. Short, because the path only grows from here; the attach socket inside it is
+   * connected to through a directory descriptor (see exec.ts), so its length is not bounded by sun_path.
+   */
+  execDir(id: string, execId: string): string {
+    checkId(execId, 'exec id');
+    return join(this.execsDir(id), execId.slice(0, EXEC_DIR_NAME_LENGTH));
+  }
+
   exitFile(id: string): string {
     checkId(id);
     return join(this.exitDir, id);
@@ -82,6 +100,6 @@ export class Layout {
   }
 }
 
-function checkId(id: string): void {
-  if (!VALID_ID.test(id)) throw new InvalidArgumentError(`Invalid container id "${id}"`);
+function checkId(id: string, what = 'container id'): void {
+  if (!VALID_ID.test(id)) throw new InvalidArgumentError(`Invalid ${what} "${id}"`);
 }

@@ -1,4 +1,4 @@
-import { FailedPreconditionError, InternalError, NotFoundError, type BerthError } from '../../core/errdefs.js';
+import { FailedPreconditionError, InternalError, InvalidArgumentError, NotFoundError, type BerthError } from '../../core/errdefs.js';
 import { exec } from '../../pkg/exec.js';
 
 export interface RuncState {
@@ -39,6 +39,35 @@ export class Runc {
     await this.#run(['kill', id, signal], 'kill', opts);
   }
 
+  /** Freezes the container's cgroup (freezer.state on v1, cgroup.freeze on v2). */
+  async pause(id: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.#run(['pause', id], 'pause', opts);
+  }
+
+  async resume(id: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.#run(['resume', id], 'resume', opts);
+  }
+
+  /**
+   * `runc update --resources -`: the OCI `linux.resources` object on stdin. runc ignores every other flag when
+   * it reads a file, so this is the one form that takes all of the spec's fields.
+   */
+  async update(id: string, resources: Record<string, unknown>, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.#run(['update', '--resources', '-', id], 'update', { ...opts, input: JSON.stringify(resources) });
+  }
+
+  /** Host pids of every process in the container's cgroup. */
+  async ps(id: string, opts: { signal?: AbortSignal } = {}): Promise<number[]> {
+    const out = await this.#run(['ps', '--format', 'json', id], 'ps', opts);
+    // An empty cgroup is printed as `null`.
+    const parsed = JSON.parse(out) as unknown;
+    if (parsed === null) return [];
+    if (!Array.isArray(parsed) || !parsed.every((p): p is number => Number.isInteger(p))) {
+      throw new InternalError(`runc ps ${id}: unexpected output ${out.trim().slice(0, 200)}`);
+    }
+    return parsed;
+  }
+
   /** undefined when runc has no such container. */
   async state(id: string, opts: { signal?: AbortSignal } = {}): Promise<RuncState | undefined> {
     try {
@@ -64,9 +93,13 @@ export class Runc {
     }
   }
 
-  async #run(args: string[], what: string, opts: { signal?: AbortSignal }): Promise<string> {
+  async #run(args: string[], what: string, opts: { signal?: AbortSignal; input?: string }): Promise<string> {
     // Bounded: runc waits on the kernel, and a stuck freeze or D-state must not hang us.
-    const res = await exec(this.path, [...this.globalArgs(), ...args], { signal: opts.signal, timeoutMs: TIMEOUT_MS });
+    const res = await exec(this.path, [...this.globalArgs(), ...args], {
+      signal: opts.signal,
+      timeoutMs: TIMEOUT_MS,
+      ...(opts.input !== undefined ? { input: opts.input } : {}),
+    });
     if (res.code === 0) return res.stdout;
     throw runcError(what, runcMessage(res.stderr) || `exit status ${res.code}`);
   }
@@ -96,5 +129,7 @@ function runcError(what: string, message: string): BerthError {
   if (/not running|already running|has stopped|is not in created state|cannot start|paused/.test(message)) {
     return new FailedPreconditionError(text);
   }
+  // Values runc or the kernel refuse in `update` (a string for a number, a limit below the current usage).
+  if (what === 'update' && /cannot unmarshal|invalid argument|device or resource busy/.test(message)) return new InvalidArgumentError(text);
   return new InternalError(text);
 }

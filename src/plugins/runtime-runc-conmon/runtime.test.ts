@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import type { Task, TaskIO } from '../../core/runtime.js';
+import type { ExecOptions, Task, TaskIO } from '../../core/runtime.js';
 import { readContainerLog } from '../../pkg/container-log.js';
 import { unmount } from '../../pkg/mounter.js';
 import { RuncConmonRuntime } from './index.js';
@@ -55,7 +55,15 @@ async function childMain(job: ChildJob): Promise<void> {
     stdinOnce: false,
   });
   await task.start();
-  process.stdout.write(`${task.pid}\n`);
+  // A detached exec too: its monitor's sync pipe must not keep this process alive either.
+  const exec = await task.exec({
+    execId: randomId(),
+    process: makeSpec({ args: ['sleep', '100'], cgroupsPath: '' }).process,
+    tty: false,
+    openStdin: false,
+    attach: false,
+  });
+  process.stdout.write(`${task.pid}\n${exec.pid}\n`);
   // No process.exit(): the child must end because nothing is left to keep it alive.
 }
 
@@ -88,7 +96,10 @@ function registerTests(): void {
 
     const logPath = (id: string): string => join(work, 'logs', `${id}.log`);
 
-    async function create(args: string[], opts: { tty?: boolean; openStdin?: boolean; stdinOnce?: boolean; memoryLimit?: number } = {}): Promise<Task> {
+    async function create(
+      args: string[],
+      opts: { tty?: boolean; openStdin?: boolean; stdinOnce?: boolean; memoryLimit?: number; logSizeMax?: number } = {},
+    ): Promise<Task> {
       const id = randomId();
       created.add(id);
       return runtime.create({
@@ -100,7 +111,29 @@ function registerTests(): void {
         tty: opts.tty ?? false,
         openStdin: opts.openStdin ?? false,
         stdinOnce: opts.stdinOnce ?? false,
+        ...(opts.logSizeMax !== undefined ? { logSizeMax: opts.logSizeMax } : {}),
       });
+    }
+
+    /** The OCI process of an exec, like the one Docker builds from the container's. */
+    function execOpts(args: string[], opts: { tty?: boolean; openStdin?: boolean; attach?: boolean } = {}): ExecOptions {
+      const tty = opts.tty ?? false;
+      return {
+        execId: randomId(),
+        process: makeSpec({ args, cgroupsPath: '', tty }).process,
+        tty,
+        openStdin: opts.openStdin ?? false,
+        attach: opts.attach ?? true,
+      };
+    }
+
+    /** Counts the lines a task prints, read through attach in the background. */
+    function countLines(io: TaskIO): { lines: () => number; done: Promise<void> } {
+      let n = 0;
+      const done = (async () => {
+        for await (const c of io.output) n += c.data.toString().split('\n').length - 1;
+      })();
+      return { lines: () => n, done };
     }
 
     async function drain(io: TaskIO): Promise<{ stdout: string; stderr: string }> {
@@ -301,7 +334,7 @@ function registerTests(): void {
       assert.deepEqual(await mountsUnder(stateDir), []);
     });
 
-    test('a task created by a process that has exited keeps running and can be loaded, killed and waited for', async () => {
+    test('a task and exec created by a process that has exited keep running; the task can be loaded, killed and waited for', async () => {
       const id = randomId();
       created.add(id);
       const job: ChildJob = { stateDir, id, rootfsDir, logPath: logPath(id), cgroupsPath: `${cgParent}/${id}` };
@@ -325,8 +358,10 @@ function registerTests(): void {
       const task = await runtime.load(id);
       assert.ok(task);
       try {
-        assert.equal(String(task.pid), out.trim());
+        const [pid, execPid] = out.trim().split('\n');
+        assert.equal(String(task.pid), pid);
         assert.equal(await task.status(), 'running');
+        assert.ok((await task.pids()).map(String).includes(execPid ?? ''));
         await task.kill('SIGKILL');
         assert.equal((await task.wait()).exitCode, 137);
       } finally {
@@ -383,6 +418,355 @@ function registerTests(): void {
       assert.equal(existsSync(join('/tmp', 'x'.repeat(60))), false);
     });
 
+    test('pause freezes every process and resume lets them go on; Docker\'s words for the wrong state', async () => {
+      const task = await create(['sh', '-c', 'while true; do echo tick; sleep 0.02; done']);
+      try {
+        await assert.rejects(task.pause(), { name: 'FailedPreconditionError', message: `Container ${task.id} is not running` });
+        const io = await task.attach();
+        const counter = countLines(io);
+        await task.start();
+        await waitFor(() => counter.lines() >= 3);
+        await task.pause();
+        assert.equal(await task.status(), 'paused');
+        await assert.rejects(task.pause(), { name: 'FailedPreconditionError', message: `Container ${task.id} is already paused` });
+        await assert.rejects(task.exec(execOpts(['true'])), {
+          name: 'FailedPreconditionError',
+          message: `Container ${task.id} is paused, unpause the container before exec`,
+        });
+        // What was printed before the freeze may still be on its way through conmon.
+        await sleep(200);
+        const frozenAt = counter.lines();
+        await sleep(500);
+        assert.equal(counter.lines(), frozenAt);
+        await task.resume();
+        assert.equal(await task.status(), 'running');
+        await waitFor(() => counter.lines() > frozenAt + 2);
+        await assert.rejects(task.resume(), { name: 'FailedPreconditionError', message: `Container ${task.id} is not paused` });
+      } finally {
+        await task.delete();
+      }
+    });
+
+    test('delete removes a paused container at once', async () => {
+      const task = await create(['sleep', '100']);
+      try {
+        await task.start();
+        await task.pause();
+        const t0 = Date.now();
+        await task.delete();
+        assert.ok(Date.now() - t0 < 5000, `delete took ${Date.now() - t0} ms`);
+        assert.equal((await task.wait()).exitCode, 137);
+      } finally {
+        await task.delete();
+      }
+      assert.equal(await runtime.load(task.id), undefined);
+    });
+
+    test('resize sets a TTY container\'s terminal size, and is a no-op without a TTY', async () => {
+      const task = await create(['sh', '-c', 'read x; stty size'], { tty: true, openStdin: true });
+      try {
+        const io = await task.attach({ stdin: true });
+        const output = drain(io);
+        await task.start();
+        await task.resize({ height: 33, width: 111 });
+        await io.write(Buffer.from('go\n'));
+        const { stdout } = await output;
+        assert.match(stdout, /33 111\r\n$/);
+        assert.equal((await task.wait()).exitCode, 0);
+        // conmon has gone: nobody reads the FIFO, and that is no error.
+        await task.resize({ height: 10, width: 10 });
+        await assert.rejects(task.resize({ height: -1, width: 10 }), { name: 'InvalidArgumentError' });
+      } finally {
+        await task.delete();
+      }
+      const plain = await create(['sleep', '100']);
+      try {
+        await plain.start();
+        await plain.resize({ height: 20, width: 80 });
+      } finally {
+        await plain.delete();
+      }
+    });
+
+    test('stdin written through attach reaches cat in a TTY container', async () => {
+      const task = await create(['cat'], { tty: true, openStdin: true });
+      try {
+        const io = await task.attach({ stdin: true });
+        let out = '';
+        const reading = (async () => {
+          for await (const c of io.output) {
+            assert.equal(c.stream, 'stdout');
+            out += c.data.toString();
+          }
+        })();
+        await task.start();
+        await io.write(Buffer.from('hello\n'));
+        // The terminal echoes the line, then cat prints it.
+        await waitFor(() => out === 'hello\r\nhello\r\n');
+        await task.kill('SIGKILL');
+        await reading;
+        assert.equal((await task.wait()).exitCode, 137);
+      } finally {
+        await task.delete();
+      }
+    });
+
+    test('update changes the memory limit of a running container', async () => {
+      const task = await create(['sleep', '100']);
+      try {
+        await task.start();
+        await task.update({ memory: { limit: 64 * 1024 * 1024 } });
+        assert.equal(await memoryLimit(`${cgParent}/${task.id}`), 64 * 1024 * 1024);
+        await assert.rejects(task.update({ memory: { limit: 'lots' } }), (err: Error) => {
+          assert.equal(err.name, 'InvalidArgumentError');
+          assert.match(err.message, /^OCI runtime update failed: .*cannot unmarshal/);
+          return true;
+        });
+        await task.kill('SIGKILL');
+        await task.wait();
+        await assert.rejects(task.update({ memory: { limit: 32 * 1024 * 1024 } }), { name: 'FailedPreconditionError' });
+      } finally {
+        await task.delete();
+      }
+    });
+
+    test('pids lists every process of the container', async () => {
+      const task = await create(['sh', '-c', 'sleep 100 & sleep 100 & wait']);
+      try {
+        await task.start();
+        await waitFor(async () => (await task.pids()).length === 3);
+        const pids = await task.pids();
+        assert.ok(pids.includes(task.pid));
+        for (const p of pids) assert.ok(Number.isInteger(p) && p > 0);
+        await task.kill('SIGKILL');
+        await task.wait();
+        await assert.rejects(task.pids(), { name: 'FailedPreconditionError', message: `Container ${task.id} is not running` });
+      } finally {
+        await task.delete();
+      }
+    });
+
+    test('exec: stdout and stderr apart, exit code, and its state goes with delete', async () => {
+      const task = await create(['sleep', '100']);
+      try {
+        await task.start();
+        const exec = await task.exec(execOpts(['sh', '-c', 'echo out; echo err >&2; exit 3']));
+        assert.ok(exec.pid > 0 && exec.pid !== task.pid);
+        assert.ok(exec.io);
+        assert.deepEqual(await drain(exec.io), { stdout: 'out\n', stderr: 'err\n' });
+        const exit = await exec.wait();
+        assert.equal(exit.exitCode, 3);
+        assert.equal(exit.oomKilled, false);
+        await assert.rejects(exec.kill('SIGTERM'), { name: 'FailedPreconditionError' });
+        const execsDir = join(stateDir, 'containers', task.id, 'execs');
+        assert.equal((await readdir(execsDir)).length, 1);
+        await exec.delete();
+        assert.deepEqual(await readdir(execsDir), []);
+        assert.equal((await exec.wait()).exitCode, 3);
+        // Docker keeps an exec's output out of the container's log.
+        assert.deepEqual(await logText(task.id), []);
+        assert.equal(await task.status(), 'running');
+      } finally {
+        await task.delete();
+      }
+    });
+
+    test('exec with stdin: cat gets the input and closing stdin ends it', async () => {
+      const task = await create(['sleep', '100']);
+      try {
+        await task.start();
+        const exec = await task.exec(execOpts(['sh', '-c', 'cat; echo done'], { openStdin: true }));
+        assert.ok(exec.io);
+        const output = drain(exec.io);
+        const input = Buffer.alloc(40 * 1024, 'y');
+        await exec.io.write(input);
+        await exec.io.write(Buffer.from('\n'));
+        await exec.io.closeStdin();
+        assert.deepEqual(await output, { stdout: `${input.toString()}\ndone\n`, stderr: '' });
+        assert.equal((await exec.wait()).exitCode, 0);
+        await exec.delete();
+      } finally {
+        await task.delete();
+      }
+    });
+
+    test('exec with a TTY: CRLF output on stdout only, and resize reaches its terminal', async () => {
+      const task = await create(['sleep', '100']);
+      try {
+        await task.start();
+        const script = 'echo hi >&2; while read x; do [ "$x" = q ] && exit 2; stty size; done';
+        const exec = await task.exec(execOpts(['sh', '-c', script], { tty: true, openStdin: true }));
+        const io = exec.io;
+        assert.ok(io);
+        const out = { stdout: '', stderr: '' };
+        const reading = (async () => {
+          for await (const c of io.output) out[c.stream] += c.data.toString();
+        })();
+        // Back to back, right after the start: conmon may read both at once, or before it holds the terminal, and
+        // then apply the first twice; the last size is sent again once quiet (see ctl.ts). So ask until it shows.
+        await Promise.all([exec.resize({ height: 10, width: 20 }), exec.resize({ height: 42, width: 123 })]);
+        await waitFor(async () => {
+          await io.write(Buffer.from('go\n'));
+          await sleep(50);
+          return out.stdout.endsWith('42 123\r\n');
+        });
+        await io.write(Buffer.from('q\n'));
+        await reading;
+        assert.equal(out.stderr, '');
+        assert.match(out.stdout, /^hi\r\ngo\r\n/);
+        assert.equal((await exec.wait()).exitCode, 2);
+        await exec.delete();
+      } finally {
+        await task.delete();
+      }
+    });
+
+    test('exec without attach (docker exec -d): runs, can be killed and waited for', async () => {
+      const task = await create(['sleep', '100']);
+      try {
+        await task.start();
+        const quick = await task.exec(execOpts(['sh', '-c', 'echo ignored; sleep 0.2; exit 4'], { attach: false, openStdin: true }));
+        assert.equal(quick.io, undefined);
+        assert.equal((await quick.wait()).exitCode, 4);
+        await quick.delete();
+
+        const long = await task.exec(execOpts(['sleep', '100'], { attach: false }));
+        assert.ok((await task.pids()).includes(long.pid));
+        // Not PID 1: the default action of SIGTERM applies.
+        await long.kill('SIGTERM');
+        assert.equal((await long.wait()).exitCode, 143);
+        await assert.rejects(long.kill('SIGKILL'), { name: 'FailedPreconditionError' });
+        await long.delete();
+        assert.equal(await task.status(), 'running');
+      } finally {
+        await task.delete();
+      }
+    });
+
+    test('exec of a missing program fails with runc\'s words and leaves nothing', async () => {
+      const task = await create(['sleep', '100']);
+      try {
+        await task.start();
+        for (const attach of [true, false]) {
+          await assert.rejects(task.exec(execOpts(['no-such-program'], { attach })), (err: Error) => {
+            assert.equal(err.name, 'InvalidArgumentError');
+            assert.match(err.message, /^OCI runtime exec failed: .*exec: "no-such-program": executable file not found in \$PATH$/);
+            return true;
+          });
+        }
+        await assert.rejects(task.exec(execOpts(['/no/such/program'])), (err: Error) => {
+          assert.equal(err.name, 'InvalidArgumentError');
+          assert.match(err.message, /^OCI runtime exec failed: .*no such file or directory/);
+          return true;
+        });
+        assert.deepEqual(await readdir(join(stateDir, 'containers', task.id, 'execs')), []);
+        assert.equal(await task.status(), 'running');
+      } finally {
+        await task.delete();
+      }
+    });
+
+    test('exec reports a monitor that dies before saying anything, and leaves nothing', async () => {
+      const task = await create(['sleep', '100']);
+      try {
+        await task.start();
+        // The same state, seen by a runtime whose "conmon" exits at once.
+        const broken = await new RuncConmonRuntime({ stateDir, conmonPath: '/bin/false' }).load(task.id);
+        assert.ok(broken);
+        for (const attach of [true, false]) {
+          await assert.rejects(broken.exec(execOpts(['true'], { attach })), (err: Error) => {
+            assert.equal(err.name, 'InternalError');
+            assert.match(err.message, /^conmon exited before the exec started/);
+            return true;
+          });
+        }
+        assert.deepEqual(await readdir(join(stateDir, 'containers', task.id, 'execs')), []);
+      } finally {
+        await task.delete();
+      }
+    });
+
+    test('exec into a container that is not running fails in Docker\'s words', async () => {
+      const task = await create(['sh', '-c', 'exit 0']);
+      try {
+        const notRunning = { name: 'FailedPreconditionError', message: `Container ${task.id} is not running` };
+        await assert.rejects(task.exec(execOpts(['true'])), notRunning);
+        await task.start();
+        await task.wait();
+        await assert.rejects(task.exec(execOpts(['true'])), notRunning);
+        await assert.rejects(task.exec(execOpts(['true'], { attach: false })), notRunning);
+      } finally {
+        await task.delete();
+      }
+    });
+
+    test('an aborted exec leaves nothing behind, wherever it was stopped', async () => {
+      const task = await create(['sleep', '100']);
+      try {
+        await task.start();
+        const execsDir = join(stateDir, 'containers', task.id, 'execs');
+        for (const afterMs of [-1, 0, 5, 15, 30]) {
+          const ac = new AbortController();
+          if (afterMs < 0) ac.abort();
+          else setTimeout(() => ac.abort(), afterMs);
+          const res = await task.exec({ ...execOpts(['sleep', '100']), signal: ac.signal }).catch((err: Error) => err);
+          // Too late to abort: the exec runs, and is ours to delete.
+          if (!(res instanceof Error)) await res.delete();
+          else assert.equal(res.name, 'AbortError');
+          assert.deepEqual(await readdir(execsDir).catch(() => []), []);
+          assert.deepEqual(await task.pids(), [task.pid]);
+        }
+      } finally {
+        await task.delete();
+      }
+    });
+
+    test('deleting a container ends its execs and their monitors', async () => {
+      const task = await create(['sleep', '100']);
+      await task.start();
+      const exec = await task.exec(execOpts(['sleep', '100'], { attach: false }));
+      const attached = await task.exec(execOpts(['sleep', '100']));
+      await task.delete();
+      assert.equal((await exec.wait()).exitCode, 137);
+      assert.equal((await attached.wait()).exitCode, 137);
+      assert.equal(await runtime.load(task.id), undefined);
+    });
+
+    test('reopenLog after the log was renamed writes to a new file at the path', async () => {
+      const task = await create(['sh', '-c', 'while true; do echo tick; sleep 0.02; done']);
+      try {
+        await task.start();
+        await waitFor(async () => (await logText(task.id).catch(() => [])).length >= 2);
+        const rotated = `${logPath(task.id)}.1`;
+        await rename(logPath(task.id), rotated);
+        await task.reopenLog();
+        await waitFor(async () => (await logText(task.id).catch(() => [])).length >= 2);
+        for (const line of await logText(task.id)) assert.equal(line, 'stdout:tick\n');
+        // The old file no longer grows.
+        const size = (await stat(rotated)).size;
+        await sleep(200);
+        assert.equal((await stat(rotated)).size, size);
+        await rm(rotated);
+      } finally {
+        await task.delete();
+      }
+    });
+
+    test('logSizeMax makes conmon keep the log under the limit', async () => {
+      const line = 'x'.repeat(60);
+      const task = await create(['sh', '-c', `i=0; while [ $i -lt 300 ]; do echo $i-${line}; i=$((i+1)); done`], { logSizeMax: 4096 });
+      try {
+        await task.start();
+        assert.equal((await task.wait()).exitCode, 0);
+        const size = (await stat(logPath(task.id))).size;
+        assert.ok(size > 0 && size <= 4096, `log is ${size} bytes`);
+        const lines = await logText(task.id);
+        assert.equal(lines.at(-1), `stdout:299-${line}\n`);
+      } finally {
+        await task.delete();
+      }
+    });
+
     test('create → start → exit latency for `true`', async (t) => {
       const times: number[] = [];
       for (let i = 0; i < 20; i++) {
@@ -416,4 +800,24 @@ function registerTests(): void {
       assert.deepEqual(monitors, []);
     });
   });
+}
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `cond` until it holds; fails after `timeoutMs`. */
+async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms: ${cond.toString()}`);
+    await sleep(20);
+  }
+}
+
+/** The memory limit of a cgroup: the v1 memory controller on a hybrid host, memory.max on a pure v2 one. */
+async function memoryLimit(cgroupsPath: string): Promise<number> {
+  const v1 = await readFile(join('/sys/fs/cgroup/memory', cgroupsPath, 'memory.limit_in_bytes'), 'utf8').catch(() => undefined);
+  const text = v1 ?? (await readFile(join('/sys/fs/cgroup', cgroupsPath, 'memory.max'), 'utf8'));
+  return Number(text.trim());
 }

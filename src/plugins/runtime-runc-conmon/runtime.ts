@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Runtime, Task, TaskCreateOptions } from '../../core/runtime.js';
 import { AlreadyExistsError, isBerthError } from '../../core/errdefs.js';
 import { isMountPoint, mountAll, unmount } from '../../pkg/mounter.js';
-import { launchConmon, runningConmon } from './conmon.js';
+import { launchConmon, stopConmon } from './conmon.js';
 import { ExitWatcher } from './exit-watcher.js';
 import { Layout } from './layout.js';
 import { Runc } from './runc.js';
@@ -22,7 +22,7 @@ export interface RuncConmonRuntimeOptions {
   logLevel?: string;
   /** Let conmon log to syslog too (its own errors after it detached go nowhere else). */
   syslog?: boolean;
-  /** How long `create` waits for conmon to report `runc create`'s outcome. Default 60 s. */
+  /** How long `create` (and `exec`) wait for conmon to report runc's outcome. Default 60 s. */
   createTimeoutMs?: number;
 }
 
@@ -51,7 +51,14 @@ export class RuncConmonRuntime implements Runtime {
     this.#logLevel = opts.logLevel;
     this.#syslog = opts.syslog ?? false;
     this.#createTimeoutMs = opts.createTimeoutMs ?? 60_000;
-    this.#ctx = { layout: this.#layout, runc: this.#runc, exits: new ExitWatcher(this.#layout.exitDir) };
+    this.#ctx = {
+      layout: this.#layout,
+      runc: this.#runc,
+      exits: new ExitWatcher(this.#layout.exitDir),
+      conmonPath: this.#conmonPath,
+      syslog: this.#syslog,
+      startTimeoutMs: this.#createTimeoutMs,
+    };
   }
 
   async create(opts: TaskCreateOptions): Promise<Task> {
@@ -89,6 +96,7 @@ export class RuncConmonRuntime implements Runtime {
         tty: opts.tty,
         openStdin: opts.openStdin,
         stdinOnce: opts.stdinOnce,
+        logSizeMax: opts.logSizeMax,
         logLevel: this.#logLevel,
         syslog: this.#syslog,
         signal,
@@ -151,30 +159,11 @@ export class RuncConmonRuntime implements Runtime {
   async #undoCreate(id: string): Promise<void> {
     const l = this.#layout;
     await this.#runc.delete(id).catch(() => undefined);
-    await this.#stopConmon(id);
+    await stopConmon(l.conmonPidFile(id), l.bundle(id), CONMON_EXIT_GRACE_MS);
     const rootfs = l.rootfs(id);
     await unmount(rootfs).catch(() => unmount(rootfs, { lazy: true }));
     if (await isMountPoint(rootfs)) return;
     await rm(l.bundle(id), { recursive: true, force: true });
     await rm(l.exitFile(id), { force: true });
-  }
-
-  /** Waits briefly for this bundle's conmon to exit, then kills it. Never any other process. */
-  async #stopConmon(id: string): Promise<void> {
-    const l = this.#layout;
-    const deadline = Date.now() + CONMON_EXIT_GRACE_MS;
-    for (;;) {
-      const pid = await runningConmon(l.conmonPidFile(id), l.bundle(id));
-      if (pid === undefined) return;
-      if (Date.now() >= deadline) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Gone meanwhile.
-        }
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
   }
 }

@@ -1,12 +1,14 @@
-import { rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import type { Exit, Task, TaskIO, TaskStatus } from '../../core/runtime.js';
+import type { ExecOptions, ExecProcess, Exit, LinuxResources, Task, TaskIO, TaskStatus } from '../../core/runtime.js';
 import { FailedPreconditionError, InternalError, InvalidArgumentError } from '../../core/errdefs.js';
 import { isMountPoint, unmount } from '../../pkg/mounter.js';
 import { openAttach } from './attach.js';
-import { startThroughExecFifo } from './exec-fifo.js';
 import { runningConmon } from './conmon.js';
+import { checkTerminalSize, writeCtl } from './ctl.js';
+import { startExec, stopExecMonitors } from './exec.js';
+import { startThroughExecFifo } from './exec-fifo.js';
 import type { ExitRecord, ExitWatcher } from './exit-watcher.js';
 import type { Layout } from './layout.js';
 import type { Runc } from './runc.js';
@@ -16,6 +18,10 @@ export interface TaskContext {
   layout: Layout;
   runc: Runc;
   exits: ExitWatcher;
+  conmonPath: string;
+  syslog: boolean;
+  /** How long an exec waits for conmon to report that runc ran the process. */
+  startTimeoutMs: number;
 }
 
 /** How long `delete` waits for a killed container's exit to be recorded before removing its state anyway. */
@@ -32,6 +38,7 @@ export class RuncConmonTask implements Task {
   readonly pid: number;
   #ctx: TaskContext;
   #exit: Promise<Exit> | undefined;
+  #tty: Promise<boolean> | undefined;
 
   constructor(id: string, pid: number, ctx: TaskContext) {
     this.id = id;
@@ -56,7 +63,7 @@ export class RuncConmonTask implements Task {
    */
   async kill(signal: NodeJS.Signals | number): Promise<void> {
     const sig = signalArg(signal);
-    if (await this.#ctx.exits.read(this.id)) throw new FailedPreconditionError(`Container ${this.id} is not running`);
+    if (await this.#ctx.exits.read(this.id)) throw notRunning(this.id);
     await this.#ctx.runc.kill(this.id, sig);
   }
 
@@ -91,12 +98,68 @@ export class RuncConmonTask implements Task {
       if (rec) this.#exit = Promise.resolve({ ...rec, oomKilled: await exists(layout.oomFile(this.id)) });
     }
     await runc.delete(this.id);
+    // runc delete has killed every process in the cgroup, execs included: let their monitors finish first.
+    await stopExecMonitors(layout, this.id);
     const rootfs = layout.rootfs(this.id);
     await unmount(rootfs).catch(() => unmount(rootfs, { lazy: true }));
     // Never recurse into a rootfs that is still mounted: that would delete the image's files.
     if (await isMountPoint(rootfs)) throw new InternalError(`Cannot remove the bundle of ${this.id}: "${rootfs}" is still mounted`);
     await rm(layout.bundle(this.id), { recursive: true, force: true });
     await rm(layout.exitFile(this.id), { force: true });
+  }
+
+  /** Docker's rules: only a running container can be paused, and not twice. */
+  async pause(): Promise<void> {
+    const status = await this.status();
+    if (status === 'paused') throw new FailedPreconditionError(`Container ${this.id} is already paused`);
+    if (status !== 'running') throw notRunning(this.id);
+    await this.#ctx.runc.pause(this.id);
+  }
+
+  async resume(): Promise<void> {
+    if ((await this.status()) !== 'paused') throw new FailedPreconditionError(`Container ${this.id} is not paused`);
+    await this.#ctx.runc.resume(this.id);
+  }
+
+  /** Through conmon, which holds the terminal's master side. A no-op without a TTY or once conmon is gone. */
+  async resize(size: { height: number; width: number }): Promise<void> {
+    checkTerminalSize(size);
+    if (!(await this.#hasTty())) return;
+    await writeCtl(this.#ctx.layout.ctlFifo(this.id), { type: 'resize', height: size.height, width: size.width });
+  }
+
+  async update(resources: LinuxResources): Promise<void> {
+    if (await this.#ctx.exits.read(this.id)) throw notRunning(this.id);
+    await this.#ctx.runc.update(this.id, resources);
+  }
+
+  async pids(): Promise<number[]> {
+    if (await this.#ctx.exits.read(this.id)) throw notRunning(this.id);
+    return this.#ctx.runc.ps(this.id);
+  }
+
+  /** conmon opens a new file at the log path (the caller has renamed the old one). A no-op once conmon is gone. */
+  async reopenLog(): Promise<void> {
+    await writeCtl(this.#ctx.layout.ctlFifo(this.id), { type: 'reopen-log' });
+  }
+
+  /** Docker's words when the container cannot take an exec; runc's own check still guards the race after it. */
+  async exec(opts: ExecOptions): Promise<ExecProcess> {
+    const status = await this.status();
+    if (status === 'paused') throw new FailedPreconditionError(`Container ${this.id} is paused, unpause the container before exec`);
+    if (status !== 'running') throw notRunning(this.id);
+    const { layout, runc, conmonPath, syslog, startTimeoutMs } = this.#ctx;
+    return startExec({ layout, conmonPath, runcPath: runc.path, runcArgs: runc.globalArgs(), syslog, timeoutMs: startTimeoutMs }, this.id, opts);
+  }
+
+  /** Whether the container has a terminal, from its spec (a task found by `load` knows no more than the disk). */
+  #hasTty(): Promise<boolean> {
+    this.#tty ??= readFile(this.#ctx.layout.config(this.id), 'utf8').then(
+      (text) => (JSON.parse(text) as { process?: { terminal?: unknown } }).process?.terminal === true,
+      // No bundle: nothing to resize.
+      () => false,
+    );
+    return this.#tty;
   }
 
   /** Called while waiting with no exit file: when conmon is gone it will never write one. */
@@ -110,6 +173,10 @@ export class RuncConmonTask implements Task {
     const { layout } = this.#ctx;
     return (await runningConmon(layout.conmonPidFile(this.id), layout.bundle(this.id))) !== undefined;
   }
+}
+
+function notRunning(id: string): FailedPreconditionError {
+  return new FailedPreconditionError(`Container ${id} is not running`);
 }
 
 /** runc takes a name with or without SIG, or a number. */

@@ -10,7 +10,7 @@ import type { OciSpec } from '../../core/runtime.js';
  */
 
 export const BUSYBOX = '/bin/busybox';
-const APPLETS = ['sh', 'echo', 'sleep', 'cat', 'true', 'false', 'tail', 'head', 'printf'];
+const APPLETS = ['sh', 'echo', 'sleep', 'cat', 'true', 'false', 'tail', 'head', 'printf', 'stty'];
 
 /** <dir>/bin/busybox plus applet symlinks, and the mount points runc needs. */
 export async function makeRootfs(dir: string): Promise<void> {

@@ -1,18 +1,24 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import {
   ConflictError,
+  InternalError,
   InvalidArgumentError,
   noSuchContainer,
   noSuchImage,
   NotModifiedError,
 } from '../../core/errdefs.js';
-import { ZERO_TIME, type ContainerRecord, type ContainerState } from '../../core/containers.js';
+import { ZERO_TIME, type ContainerRecord, type ContainerState, type HealthState } from '../../core/containers.js';
+import type { EventPublisher } from '../../core/events.js';
 import type { MetadataStore } from '../../core/metadata.js';
-import type { Runtime, Task } from '../../core/runtime.js';
+import type { LinuxResources, OciSpec, Runtime, Task } from '../../core/runtime.js';
 import type { Snapshotter } from '../../core/snapshots.js';
 import { readContainerLog, type LogEntry } from '../../pkg/container-log.js';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../pkg/detach-keys.js';
+import { exec } from '../../pkg/exec.js';
+import { parseTimestamps, timestampToDate } from '../../pkg/go-duration.js';
 import type { Filters } from '../../pkg/filters.js';
 import { newId } from '../../pkg/ids.js';
 import type { KeyedLock } from '../../pkg/keyed-lock.js';
@@ -26,7 +32,14 @@ import { hostnameFile, hostsFile, resolvConfFile } from './container-files.js';
 import { containerInspect, containerSummary } from './container-views.js';
 import { mergeImageConfig, parseCreateBody, processArgs } from './create-config.js';
 import { buildOciSpec } from './oci-spec.js';
-import { resolveUser } from './user-lookup.js';
+import { resolveGroups, resolveUser } from './user-lookup.js';
+import type { ExecProcessOptions } from './exec-service.js';
+import { HealthMonitor, resolveHealthcheck, type ProbeConfig } from './health-monitor.js';
+import { LogRotation, readRotatedLog } from './log-rotation.js';
+import { parsePsOutput } from './ps-output.js';
+import { RestartTracker, restartOnDaemonStart } from './restart-policy.js';
+import { applyUpdate, linuxResources, logOptions, restartPolicyOf } from './host-config.js';
+import { runStdioSession, type AttachSink, type StdioSessionOptions } from './stdio-session.js';
 import { familiarString, parseReference, withDefaultTag } from '../../pkg/reference.js';
 
 export interface ContainerServiceDeps {
@@ -44,6 +57,11 @@ export interface ContainerServiceDeps {
   /** The host runs cgroup v2 only: containers then get a private cgroup namespace, as with Docker. */
   cgroupV2: boolean;
   hostResolvConf: string;
+  events: EventPublisher;
+  /** Host path of the small init `--init` runs as PID 1 (tini); undefined when the host has none. */
+  initPath?: string;
+  /** The daemon's default detach keys (dockerd's --detach-keys; Docker's default ctrl-p,ctrl-q). */
+  detachKeys?: string;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -53,20 +71,15 @@ export interface WaitResult {
   Error: { Message: string } | null;
 }
 
-/** Where an attached client's output goes. */
-export interface AttachSink {
-  write(stream: 'stdout' | 'stderr', data: Buffer): void;
-  end(): void;
-}
-
 interface PendingAttach {
   sink: AttachSink;
-  stdout: boolean;
-  stderr: boolean;
+  session: Omit<StdioSessionOptions, 'signal'>;
   done: () => void;
   signal: AbortSignal;
 }
 
+/** moby keeps at most this much of a probe's output. */
+const PROBE_OUTPUT_MAX = 4096;
 const RUNNING = new Set(['running', 'paused', 'restarting']);
 const LIST_FILTERS = ['ancestor', 'before', 'exited', 'health', 'id', 'isolation', 'is-task', 'label', 'name', 'network', 'publish', 'expose', 'since', 'status', 'volume'];
 const STATES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
@@ -82,10 +95,18 @@ export class ContainerService {
   readonly #tasks = new Map<string, Task>();
   readonly #pendingAttach = new Map<string, PendingAttach[]>();
   readonly #events = new EventEmitter();
+  /** Containers the user is stopping: their exit must not trigger the restart policy. */
+  readonly #stopping = new Set<string>();
+  /** Pending policy restarts (the back-off timer), by container id. */
+  readonly #restartTimers = new Map<string, NodeJS.Timeout>();
+  readonly #restartTrackers = new Map<string, RestartTracker>();
+  readonly #health = new Map<string, HealthMonitor>();
+  readonly #logRotation: LogRotation;
 
   constructor(deps: ContainerServiceDeps) {
     this.#deps = deps;
     this.#events.setMaxListeners(0);
+    this.#logRotation = new LogRotation({ log: deps.log });
   }
 
   get(idOrName: string): ContainerRecord {
@@ -93,7 +114,7 @@ export class ContainerService {
   }
 
   async create(raw: unknown, opts: { name?: string }): Promise<{ Id: string; Warnings: string[] }> {
-    const { config, hostConfig } = parseCreateBody(raw);
+    const { config, hostConfig, warnings } = parseCreateBody(raw, { defaultCgroupnsMode: this.#deps.cgroupV2 ? 'private' : 'host' });
     const requestedName = opts.name ? opts.name.replace(/^\//, '') : undefined;
     if (opts.name) validateContainerName(opts.name);
     if (!config.Image) throw new InvalidArgumentError('No image was specified');
@@ -165,13 +186,17 @@ export class ContainerService {
       await rm(dir, { recursive: true, force: true });
       throw err;
     }
-    return { Id: id, Warnings: [] };
+    this.#publish(this.get(id), 'create');
+    return { Id: id, Warnings: warnings };
   }
 
   async start(idOrName: string): Promise<void> {
     const { id } = this.get(idOrName);
+    // A start by the user clears a pending policy restart, the back-off and the "stopped by the user" mark.
+    this.#cancelRestart(id);
+    this.#restartTrackers.delete(id);
     try {
-      await this.#startLocked(id, idOrName);
+      await this.#startLocked(id, idOrName, { byUser: true });
     } catch (err) {
       // Docker removes an auto-remove container whose start failed; `docker run --rm` waits for that.
       const c = this.#deps.metadata.view((tx) => tx.getContainer(id));
@@ -180,35 +205,40 @@ export class ContainerService {
     }
   }
 
-  async #startLocked(id: string, idOrName: string): Promise<void> {
+  async #startLocked(id: string, idOrName: string, opts: { byUser: boolean }): Promise<void> {
     await this.#deps.locks.withLock(id, async () => {
       const c = this.#deps.metadata.view((tx) => tx.getContainer(id));
       if (!c) throw noSuchContainer(idOrName);
-      if (RUNNING.has(c.state.status)) throw new NotModifiedError('container already started');
-      const snap = this.#deps.snapshotter;
+      if (c.state.status === 'paused') throw new ConflictError('cannot start a paused container, try unpause instead');
+      if (RUNNING.has(c.state.status) && !(c.state.status === 'restarting' && !this.#tasks.has(id))) throw new NotModifiedError('container already started');
       let task: Task | undefined;
       try {
-        const user = await resolveUser(c.config.User, [snap.contentDir(c.snapshotId), ...c.lowerSnapshotIds.map((s) => snap.contentDir(s))]);
-        const spec = buildOciSpec({ container: c, user, cgroupsPath: `${this.#deps.cgroupParent}/${c.id}`, privateCgroupns: this.#deps.cgroupV2 });
+        const spec = await this.#spec(c);
+        const logOpts = logOptions(c.hostConfig);
         task = await this.#deps.runtime.create({
           id: c.id,
           spec,
-          rootfs: snap.mounts(c.snapshotId, c.lowerSnapshotIds),
+          rootfs: this.#deps.snapshotter.mounts(c.snapshotId, c.lowerSnapshotIds),
           logPath: c.logPath,
           name: c.name,
           tty: c.config.Tty === true,
           openStdin: c.config.OpenStdin === true,
-          stdinOnce: c.config.StdinOnce === true,
+          // With a TTY Docker never closes the container's stdin when the client goes (StdinOnce or not).
+          stdinOnce: c.config.StdinOnce === true && c.config.Tty !== true,
+          // While berthd is down nobody rotates: conmon's own cap bounds the disk (it truncates).
+          logSizeMax: logOpts.maxSize > 0 ? logOpts.maxSize * Math.max(2, logOpts.maxFile) : 0,
         });
         await this.#connectPendingAttaches(c.id, task);
         await task.start();
       } catch (err) {
         if (task) await task.delete().catch(() => undefined);
         const message = err instanceof Error ? err.message : String(err);
-        this.#deps.metadata.update((tx) => tx.updateContainerState(c.id, { ...c.state, exitCode: startFailureCode(message), error: message }));
+        const status = c.state.status === 'restarting' ? 'exited' : c.state.status;
+        this.#deps.metadata.update((tx) => tx.updateContainerState(c.id, { ...c.state, status, exitCode: startFailureCode(message), error: message }));
         this.#endPendingAttaches(c.id);
         throw err;
       }
+      const probe = this.#healthProbe(c);
       const state: ContainerState = {
         status: 'running',
         pid: task.pid,
@@ -217,31 +247,177 @@ export class ContainerService {
         finishedAt: c.state.finishedAt,
         error: '',
         oomKilled: false,
+        ...(probe ? { health: { Status: 'starting', FailingStreak: 0, Log: c.state.health?.Log ?? [] } } : {}),
+        manuallyStopped: false,
       };
-      this.#deps.metadata.update((tx) => tx.updateContainerState(c.id, state));
+      const restartCount = opts.byUser ? 0 : c.restartCount + 1;
+      this.#deps.metadata.update((tx) => tx.updateContainerState(c.id, state, { restartCount }));
       this.#watch(c.id, task);
+      this.#publish(c, 'start');
+      if (probe) this.#startHealth(this.get(c.id), task);
     });
+  }
+
+  /** Calls `fn` with the id of every container that is removed (exec instances go with it). */
+  onRemove(fn: (id: string) => void): void {
+    this.#events.on('forget', fn);
+  }
+
+  #healthProbe(c: ContainerRecord): ProbeConfig | undefined {
+    try {
+      return resolveHealthcheck(c.config.Healthcheck as Parameters<typeof resolveHealthcheck>[0], { shell: c.config.Shell ?? null });
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Runs the container's health check while it runs; each probe is an exec, its result goes to the store. */
+  #startHealth(c: ContainerRecord, task: Task): void {
+    const probe = this.#healthProbe(c);
+    if (!probe) return;
+    this.#stopHealth(c.id);
+    const monitor = new HealthMonitor({
+      probe,
+      initial: c.state.health,
+      startedAt: new Date(c.state.startedAt),
+      run: (args, opts) => this.#probe(c, task, args, opts),
+      onChange: (health, statusChanged) => {
+        const cur = this.#deps.metadata.view((tx) => tx.getContainer(c.id));
+        if (!cur || !RUNNING.has(cur.state.status) || this.#health.get(c.id) !== monitor) return;
+        this.#deps.metadata.update((tx) => tx.updateContainerState(c.id, { ...cur.state, health }));
+        if (statusChanged) this.#publish(cur, `health_status: ${health.Status}`);
+      },
+    });
+    this.#health.set(c.id, monitor);
+    monitor.start();
+  }
+
+  /** Stops the container's health monitor; returns the state Docker shows after a stop (unhealthy). */
+  #stopHealth(id: string): HealthState | undefined {
+    const final = this.#health.get(id)?.stop();
+    this.#health.delete(id);
+    return final;
+  }
+
+  /** One health probe: an exec whose output is kept (bounded) and that is killed at the timeout. */
+  async #probe(c: ContainerRecord, task: Task, args: string[], opts: { timeoutMs: number; signal: AbortSignal }): Promise<{ exitCode: number; output: Uint8Array }> {
+    const processSpec = await this.execProcess(c, { cmd: args, env: [], user: '', workingDir: '', privileged: false, tty: false });
+    const proc = await task.exec({ execId: newId(), process: processSpec, tty: false, openStdin: false, attach: true, signal: opts.signal });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const reading = (async () => {
+      for await (const chunk of proc.io?.output ?? []) {
+        if (size < PROBE_OUTPUT_MAX) {
+          chunks.push(chunk.data);
+          size += chunk.data.length;
+        }
+      }
+    })().catch(() => undefined);
+    const onAbort = (): void => {
+      proc.kill('SIGKILL').catch(() => undefined);
+    };
+    opts.signal.addEventListener('abort', onAbort);
+    const timer = setTimeout(onAbort, opts.timeoutMs);
+    try {
+      const exit = await proc.wait();
+      await Promise.race([reading, delay(1000)]);
+      // One byte over the limit: the monitor cuts and marks the cut ("...") as Docker does.
+      return { exitCode: exit.exitCode, output: Buffer.concat(chunks).subarray(0, PROBE_OUTPUT_MAX + 1) };
+    } finally {
+      clearTimeout(timer);
+      opts.signal.removeEventListener('abort', onAbort);
+      proc.io?.close();
+      await proc.delete().catch(() => undefined);
+    }
+  }
+
+  /** The OCI spec of a container, with what only the daemon can resolve: users, groups, other containers' namespaces. */
+  async #spec(c: ContainerRecord, overrides: { user?: string; privileged?: boolean; tty?: boolean; consoleSize?: unknown } = {}): Promise<OciSpec> {
+    const snap = this.#deps.snapshotter;
+    const layerDirs = [snap.contentDir(c.snapshotId), ...c.lowerSnapshotIds.map((s) => snap.contentDir(s))];
+    const user = await resolveUser(overrides.user || c.config.User, layerDirs);
+    const groupAdd = await resolveGroups(c.hostConfig['GroupAdd'], layerDirs);
+    const container: ContainerRecord = {
+      ...c,
+      config: { ...c.config, Tty: overrides.tty ?? c.config.Tty },
+      hostConfig: { ...c.hostConfig, Privileged: overrides.privileged === true || c.hostConfig.Privileged === true },
+    };
+    const spec = buildOciSpec({
+      container,
+      user: { ...user, additionalGids: [...new Set([...(user.additionalGids ?? []), ...groupAdd])] },
+      cgroupsPath: this.#cgroupsPath(c.id),
+      privateCgroupns: this.#deps.cgroupV2,
+      initPath: this.#deps.initPath,
+      namespacePaths: {
+        pid: this.#namespaceOf(c.hostConfig['PidMode'], 'pid'),
+        ipc: this.#namespaceOf(c.hostConfig['IpcMode'], 'ipc'),
+      },
+    });
+    // The client's window size at create (docker sends ConsoleSize with -t): the first prompt is drawn right.
+    const size = consoleSize(overrides.consoleSize ?? c.hostConfig['ConsoleSize']);
+    if (spec.process.terminal && size) spec.process.consoleSize = size;
+    return spec;
+  }
+
+  #cgroupsPath(id: string): string {
+    return `${this.#deps.cgroupParent}/${id}`;
+  }
+
+  /** `container:<name>` modes join that container's namespace, which must be running. */
+  #namespaceOf(mode: unknown, ns: 'pid' | 'ipc'): string | undefined {
+    if (typeof mode !== 'string' || !mode.startsWith('container:')) return undefined;
+    const other = this.get(mode.slice('container:'.length));
+    if (other.state.status !== 'running' || other.state.pid <= 0) {
+      throw new ConflictError(`failed to join ${ns === 'pid' ? 'PID' : 'IPC'} namespace: container ${other.id} is not running`);
+    }
+    if (ns === 'ipc' && !['shareable', 'host'].includes(String(other.hostConfig['IpcMode'] ?? ''))) {
+      throw new ConflictError(`non-shareable IPC (hint: use IpcMode:shareable for the donor container)`);
+    }
+    return `/proc/${other.state.pid}/ns/${ns}`;
   }
 
   async stop(idOrName: string, opts: { timeout?: number; signal?: string }): Promise<void> {
     const c = this.get(idOrName);
-    if (!RUNNING.has(c.state.status)) throw new NotModifiedError('container already stopped');
     const sig = parseSignal(opts.signal || c.config.StopSignal || 'SIGTERM');
     if (!sig) throw new InvalidArgumentError(`Invalid signal: ${opts.signal ?? c.config.StopSignal ?? ''}`);
+    // The user's stop outranks the restart policy, also for a container waiting out its back-off.
+    if (this.#cancelRestart(c.id) && c.state.status === 'restarting') {
+      this.#deps.metadata.update((tx) => tx.updateContainerState(c.id, { ...c.state, status: 'exited', manuallyStopped: true }));
+      this.#publish(c, 'stop');
+      return;
+    }
+    if (!RUNNING.has(c.state.status)) throw new NotModifiedError('container already stopped');
     const timeout = opts.timeout ?? (typeof c.config.StopTimeout === 'number' ? c.config.StopTimeout : 10);
     const task = this.#tasks.get(c.id);
     if (!task) return;
+    this.#markManuallyStopped(c.id);
     const exited = this.#next('exit', c.id);
+    await this.#signal(c, task, sig);
+    if (timeout >= 0) {
+      const inTime = await Promise.race([exited.then(() => true), delay(timeout * 1000).then(() => false)]);
+      if (!inTime) await this.#signal(c, task, { name: 'SIGKILL', number: 9 });
+    }
+    await exited;
+    this.#publish(c, 'stop');
+  }
+
+  /** Sends a signal (and a `kill` event); a paused container is thawed after so that it receives it. */
+  async #signal(c: ContainerRecord, task: Task, sig: { name: string; number: number }): Promise<void> {
+    this.#publish(c, 'kill', { signal: String(sig.number) });
     await task.kill(sig.number).catch(() => undefined);
-    if (timeout < 0) {
-      await exited;
-      return;
+    const now = this.#deps.metadata.view((tx) => tx.getContainer(c.id));
+    if (now?.state.status === 'paused' && (sig.number === 9 || sig.number === 15)) {
+      await task.resume().catch(() => undefined);
+      this.#deps.metadata.update((tx) => tx.updateContainerState(c.id, { ...now.state, status: 'running' }));
     }
-    const inTime = await Promise.race([exited.then(() => true), delay(timeout * 1000).then(() => false)]);
-    if (!inTime) {
-      await task.kill('SIGKILL').catch(() => undefined);
-      await exited;
-    }
+  }
+
+  #markManuallyStopped(id: string): void {
+    this.#stopping.add(id);
+    this.#deps.metadata.update((tx) => {
+      const cur = tx.getContainer(id);
+      if (cur) tx.updateContainerState(id, { ...cur.state, manuallyStopped: true });
+    });
   }
 
   /** Docker's restart: stop (when running) with the stop timeout, then start. */
@@ -258,7 +434,7 @@ export class ContainerService {
     const name = newName.replace(/^\//, '');
     if (name === '') throw new InvalidArgumentError('Neither old nor new names may be empty');
     validateContainerName(newName);
-    this.#deps.metadata.update((tx) => {
+    const renamed = this.#deps.metadata.update((tx) => {
       const c = resolveContainer(tx, idOrName);
       if (c.name === name) throw new InvalidArgumentError('Renaming a container with the same name as its current name');
       const holder = tx.getContainerByName(name);
@@ -268,7 +444,9 @@ export class ContainerService {
         );
       }
       tx.renameContainer(c.id, name);
+      return c;
     });
+    this.#publish({ ...renamed, name }, 'rename', { oldName: `/${renamed.name}` });
   }
 
   async kill(idOrName: string, signal: string | undefined): Promise<void> {
@@ -277,10 +455,125 @@ export class ContainerService {
     if (!sig) throw new InvalidArgumentError(`Invalid signal: ${signal ?? ''}`);
     const task = this.#tasks.get(c.id);
     if (!RUNNING.has(c.state.status) || !task) throw new ConflictError(`Container ${c.id} is not running`);
+    // Docker: a kill with the stop signal or SIGKILL counts as the user stopping it (no policy restart).
+    if (sig.number === 9 || sig.number === parseSignal(c.config.StopSignal || 'SIGTERM')?.number) this.#markManuallyStopped(c.id);
     const exited = sig.number === 9 ? this.#next('exit', c.id) : undefined;
-    await task.kill(sig.number);
+    await this.#signal(c, task, sig);
     // Docker's kill with SIGKILL returns once the container is gone, so a following `ps` is accurate.
     if (exited) await Promise.race([exited, delay(10_000)]);
+  }
+
+  async pause(idOrName: string): Promise<void> {
+    const { id } = this.get(idOrName);
+    await this.#deps.locks.withLock(id, async () => {
+      const c = this.get(id);
+      const task = this.#tasks.get(id);
+      if (c.state.status === 'paused') throw new ConflictError(`Container ${id} is already paused`);
+      if (c.state.status === 'restarting') throw new ConflictError(`Container ${id} is restarting, wait until the container is running`);
+      if (c.state.status !== 'running' || !task) throw new ConflictError(`Container ${id} is not running`);
+      await task.pause();
+      this.#deps.metadata.update((tx) => tx.updateContainerState(id, { ...this.get(id).state, status: 'paused' }));
+      this.#publish(c, 'pause');
+    });
+  }
+
+  async unpause(idOrName: string): Promise<void> {
+    const { id } = this.get(idOrName);
+    await this.#deps.locks.withLock(id, async () => {
+      const c = this.get(id);
+      const task = this.#tasks.get(id);
+      if (c.state.status !== 'paused' || !task) throw new ConflictError(`Container ${id} is not paused`);
+      await task.resume();
+      this.#deps.metadata.update((tx) => tx.updateContainerState(id, { ...this.get(id).state, status: 'running' }));
+      this.#publish(c, 'unpause');
+    });
+  }
+
+  async resize(idOrName: string, size: { height: number; width: number }): Promise<void> {
+    const c = this.get(idOrName);
+    const task = this.#tasks.get(c.id);
+    if (!RUNNING.has(c.state.status) || !task) throw new ConflictError(`Container ${c.id} is not running`);
+    await task.resize(size);
+  }
+
+  /** `docker update`: new limits are stored, and applied at once to a running container. */
+  async update(idOrName: string, raw: unknown): Promise<{ Warnings: string[] }> {
+    const { id } = this.get(idOrName);
+    return this.#deps.locks.withLock(id, async () => {
+      const c = this.get(id);
+      const hostConfig = applyUpdate(c.hostConfig, raw);
+      const task = this.#tasks.get(id);
+      if (task && RUNNING.has(c.state.status)) {
+        try {
+          await task.update(linuxResources(hostConfig) as LinuxResources);
+        } catch (err) {
+          throw new InvalidArgumentError(`Cannot update container ${id}: ${(err as Error).message}`, { cause: err });
+        }
+      }
+      this.#deps.metadata.update((tx) => {
+        const cur = tx.getContainer(id);
+        if (cur) tx.putContainer({ ...cur, hostConfig });
+      });
+      this.#publish(c, 'update');
+      return { Warnings: [] };
+    });
+  }
+
+  /** `docker top`: the host's `ps` with the user's options, filtered to the container's processes. */
+  async top(idOrName: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }> {
+    const c = this.get(idOrName);
+    const task = this.#tasks.get(c.id);
+    if (!RUNNING.has(c.state.status) || !task) throw new ConflictError(`Container ${c.id} is not running`);
+    const pids = await task.pids();
+    const args = psArgs.trim() === '' ? ['-ef'] : psArgs.trim().split(/\s+/);
+    const res = await exec('ps', args, { timeoutMs: 30_000 });
+    if (res.code !== 0) throw new InternalError(`Error running ps: exit status ${res.code}: ${res.stderr.trim()}`);
+    this.#publish(c, 'top');
+    return parsePsOutput(res.stdout, pids);
+  }
+
+  /** What `stats` reads: the container's cgroup and init pid while it runs. */
+  statsTarget(idOrName: string): { id: string; name: string; cgroupsPath: string; pid: number | undefined; running: boolean } {
+    const c = this.get(idOrName);
+    const running = c.state.status === 'running' || c.state.status === 'paused';
+    return { id: c.id, name: c.name, cgroupsPath: this.#cgroupsPath(c.id), pid: running && c.state.pid > 0 ? c.state.pid : undefined, running };
+  }
+
+  /** The running container and its task, for `exec`; Docker's 409s otherwise. */
+  execTarget(idOrName: string): { container: ContainerRecord; task: Task } {
+    const c = this.get(idOrName);
+    const task = this.#tasks.get(c.id);
+    if (c.state.status === 'paused') throw new ConflictError(`Container ${c.id} is paused, unpause the container before exec`);
+    if (c.state.status === 'restarting') throw new ConflictError(`Container ${c.id} is restarting, wait until the container is running`);
+    if (c.state.status !== 'running' || !task) throw new ConflictError(`Container ${c.id} is not running`);
+    return { container: c, task };
+  }
+
+  /** An exec's process: the container's own (capabilities, seccomp, env), with the exec's command and options. */
+  async execProcess(c: ContainerRecord, opts: ExecProcessOptions): Promise<OciSpec['process']> {
+    const spec = await this.#spec(c, { user: opts.user, privileged: opts.privileged, tty: opts.tty, consoleSize: opts.consoleSize ?? null });
+    const base = spec.process;
+    const env = [...base.env];
+    for (const e of opts.env) {
+      const key = e.includes('=') ? e.slice(0, e.indexOf('=')) : e;
+      const at = env.findIndex((x) => x === key || x.startsWith(`${key}=`));
+      if (at >= 0) env[at] = e;
+      else env.push(e);
+    }
+    return { ...base, terminal: opts.tty, args: opts.cmd, env, cwd: opts.workingDir || c.config.WorkingDir || '/' };
+  }
+
+  get detachKeys(): string {
+    return this.#deps.detachKeys ?? DEFAULT_DETACH_KEYS;
+  }
+
+  /** Docker's event attributes of a container: its labels, image and name. */
+  eventAttributes(c: ContainerRecord): Record<string, string> {
+    return { ...(c.config.Labels ?? {}), image: c.imageName, name: c.name };
+  }
+
+  #publish(c: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    this.#deps.events.publish({ Type: 'container', Action: action, Actor: { ID: c.id, Attributes: { ...this.eventAttributes(c), ...extra } } });
   }
 
   /**
@@ -303,6 +596,7 @@ export class ContainerService {
 
   async remove(idOrName: string, opts: { force: boolean }): Promise<void> {
     const { id } = this.get(idOrName);
+    this.#cancelRestart(id);
     await this.#deps.locks.withLock(id, async () => {
       const c = this.#deps.metadata.view((tx) => tx.getContainer(id));
       if (!c) throw noSuchContainer(idOrName);
@@ -314,8 +608,9 @@ export class ContainerService {
         }
         const task = this.#tasks.get(id);
         if (task) {
+          this.#stopping.add(id);
           const exited = this.#next('exit', id);
-          await task.kill('SIGKILL').catch(() => undefined);
+          await this.#signal(c, task, { name: 'SIGKILL', number: 9 });
           await Promise.race([exited, delay(15_000)]);
         }
       }
@@ -325,6 +620,8 @@ export class ContainerService {
         tx.deleteSnapshot(c.snapshotId);
       });
       this.#events.emit(`removed:${id}`, final.state.exitCode);
+      this.#publish(c, 'destroy');
+      this.#forget(id);
       this.#endPendingAttaches(id);
       const leftover = this.#tasks.get(id) ?? (await this.#deps.runtime.load(id).catch(() => undefined));
       this.#tasks.delete(id);
@@ -338,6 +635,9 @@ export class ContainerService {
     filters.validate(LIST_FILTERS);
     for (const s of filters.get('status')) {
       if (!STATES.includes(s)) throw new InvalidArgumentError(`invalid filter 'status=${s}'`);
+    }
+    for (const h of filters.get('health')) {
+      if (!['starting', 'healthy', 'unhealthy', 'none'].includes(h)) throw new InvalidArgumentError(`Unrecognised filter value for health: ${h}`);
     }
     const all = opts.all || opts.limit > 0 || filters.has('status');
     const now = this.#deps.now();
@@ -380,6 +680,7 @@ export class ContainerService {
         if (!filters.fuzzyMatch('id', c.id)) continue;
         if (!filters.matchKVList('label', c.config.Labels ?? {})) continue;
         if (filters.has('exited') && (c.state.status !== 'exited' || !filters.contains('exited', String(c.state.exitCode)))) continue;
+        if (filters.has('health') && !filters.contains('health', c.state.health?.Status ?? 'none')) continue;
         if (filters.has('ancestor') && !ancestors.includes(c.imageId) && !filters.get('ancestor').some((a) => sameImageName(a, c.imageName))) continue;
         out.push({ c, image: shownImage(c) });
         if (opts.limit > 0 && out.length >= opts.limit) break;
@@ -392,6 +693,34 @@ export class ContainerService {
         return containerSummary(c, image, now, size);
       }),
     );
+  }
+
+  /** `docker container prune`: removes every container that is not running, matching `until` and `label`. */
+  async prune(filters: Filters): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+    filters.validate(['until', 'label', 'label!']);
+    const until = filters.get('until').map((u) => timestampToDate(parseTimestamps(u, this.#deps.now().getTime() / 1000)));
+    const candidates = this.#deps.metadata.view((tx) => tx.listContainers()).filter((c) => {
+      if (RUNNING.has(c.state.status)) return false;
+      if (until.some((u) => Date.parse(c.created) >= u.getTime())) return false;
+      const labels = c.config.Labels ?? {};
+      if (filters.has('label') && !filters.matchKVList('label', labels)) return false;
+      if (filters.get('label!').some((l) => labelMatches(l, labels))) return false;
+      return true;
+    });
+    const deleted: string[] = [];
+    let reclaimed = 0;
+    for (const c of candidates) {
+      const size = (await this.#deps.snapshotter.usage(c.snapshotId).catch(() => ({ size: 0 }))).size;
+      try {
+        await this.remove(c.id, { force: false });
+        deleted.push(c.id);
+        reclaimed += size;
+      } catch (err) {
+        this.#deps.log.warn('prune could not remove a container', { id: c.id, error: String(err) });
+      }
+    }
+    this.#deps.events.publish({ Type: 'container', Action: 'prune', Actor: { ID: '', Attributes: { reclaimed: String(reclaimed) } } });
+    return { ContainersDeleted: deleted, SpaceReclaimed: reclaimed };
   }
 
   async #size(c: ContainerRecord): Promise<{ rw: number; rootFs: number }> {
@@ -422,21 +751,22 @@ export class ContainerService {
     const done = opts.follow && running ? this.#next('exit', c.id) : Promise.resolve(0);
     return {
       tty: c.config.Tty === true,
-      entries: readContainerLog(c.logPath, { ...opts, follow: opts.follow && running, done }),
+      entries: readRotatedLog(c.logPath, logOptions(c.hostConfig).maxFile, { ...opts, follow: opts.follow && running, done }),
     };
   }
 
   /**
-   * Streams a container's output to an attached client until the container exits or the client leaves. A
-   * client attaching to a container that is not running yet (docker run attaches before it starts) is
-   * connected when it starts.
+   * Streams a container's output to an attached client (and the client's input to the container's stdin) until
+   * the container exits, the client leaves, or it types the detach keys. A client attaching to a container that
+   * is not running yet (docker run attaches before it starts) is connected when it starts.
    */
   async attach(
     idOrName: string,
-    opts: { stream: boolean; logs: boolean; stdout: boolean; stderr: boolean; signal: AbortSignal },
+    opts: { stream: boolean; logs: boolean; stdout: boolean; stderr: boolean; stdin?: Readable; detachKeys?: string; signal: AbortSignal },
     sink: AttachSink,
   ): Promise<void> {
     const c = this.get(idOrName);
+    const keys = parseDetachKeys(opts.detachKeys || this.detachKeys);
     if (opts.logs) {
       for await (const e of readContainerLog(c.logPath, { signal: opts.signal })) {
         if ((e.stream === 'stdout' && opts.stdout) || (e.stream === 'stderr' && opts.stderr)) sink.write(e.stream, e.line);
@@ -446,13 +776,16 @@ export class ContainerService {
       sink.end();
       return;
     }
+    const session = { stdout: opts.stdout, stderr: opts.stderr, stdin: c.config.OpenStdin ? opts.stdin : undefined, detachKeys: keys };
     const task = this.#tasks.get(c.id);
     if (task && RUNNING.has(c.state.status)) {
-      await pump(task, opts, sink);
+      const io = await task.attach();
+      await runStdioSession(io, { ...session, signal: opts.signal }, sink);
+      sink.end();
       return;
     }
     await new Promise<void>((resolve) => {
-      const pending: PendingAttach = { sink, stdout: opts.stdout, stderr: opts.stderr, done: resolve, signal: opts.signal };
+      const pending: PendingAttach = { sink, session, done: resolve, signal: opts.signal };
       const list = this.#pendingAttach.get(c.id) ?? [];
       list.push(pending);
       this.#pendingAttach.set(c.id, list);
@@ -465,16 +798,32 @@ export class ContainerService {
     });
   }
 
-  /** Finds the containers' monitors again after a daemon restart, and settles what changed while it was down. */
+  /**
+   * Finds the containers' monitors again after a daemon restart, settles what changed while it was down (exits,
+   * whose codes conmon kept), and starts what the restart policies say must run again.
+   */
   async restore(): Promise<void> {
     const containers = this.#deps.metadata.view((tx) => tx.listContainers());
     const known = new Set(containers.map((c) => c.id));
     const withState = new Set(await this.#deps.runtime.list());
+    const toStart: string[] = [];
     for (const c of containers) {
       if (RUNNING.has(c.state.status)) {
         const task = await this.#deps.runtime.load(c.id).catch(() => undefined);
         if (task) {
+          // The store may lag behind the truth (a pause that the daemon died before recording).
+          const status = await task.status().catch(() => undefined);
+          if ((status === 'paused' || status === 'running') && status !== c.state.status && c.state.status !== 'restarting') {
+            this.#deps.metadata.update((tx) => tx.updateContainerState(c.id, { ...c.state, status }));
+          }
           this.#watch(c.id, task);
+          if (status === 'running' || status === 'paused') this.#startHealth(this.get(c.id), task);
+          continue;
+        }
+        if (c.state.status === 'restarting') {
+          // It was waiting out its back-off when the daemon stopped.
+          this.#deps.metadata.update((tx) => tx.updateContainerState(c.id, { ...c.state, status: 'exited' }));
+          toStart.push(c.id);
           continue;
         }
         this.#deps.log.warn('running container lost its runtime state', { id: c.id });
@@ -487,7 +836,10 @@ export class ContainerService {
       }
       if (c.hostConfig.AutoRemove && !RUNNING.has(c.state.status) && c.state.status !== 'created') {
         await this.remove(c.id, { force: true }).catch(() => undefined);
+        continue;
       }
+      const now = this.get(c.id);
+      if (now.state.status === 'exited' && restartOnDaemonStart(restartPolicyOf(now.hostConfig), { ...now.state, restartCount: now.restartCount })) toStart.push(c.id);
     }
     for (const id of withState) {
       if (known.has(id)) continue;
@@ -497,6 +849,13 @@ export class ContainerService {
       await orphan.kill('SIGKILL').catch(() => undefined);
       await orphan.delete().catch(() => undefined);
     }
+    // Started after the API is up, as Docker does, so a slow start does not hold the daemon back.
+    for (const id of toStart) {
+      setImmediate(() => {
+        // Docker starts them as a user start would: RestartCount back to 0.
+        this.#startLocked(id, id, { byUser: true }).catch((err: unknown) => this.#deps.log.warn('restart policy start failed', { id, error: String(err) }));
+      });
+    }
   }
 
   /** Directories under containers/ that no container owns (a crash between mkdir and commit). */
@@ -504,8 +863,22 @@ export class ContainerService {
     return new Set(this.#deps.metadata.view((tx) => tx.listContainers().map((c) => c.id)));
   }
 
+  /** Stops timers and monitors (daemon shutdown); containers keep running. */
+  close(): void {
+    for (const t of this.#restartTimers.values()) clearTimeout(t);
+    this.#restartTimers.clear();
+    for (const h of this.#health.values()) h.stop();
+    this.#health.clear();
+    this.#logRotation.close();
+  }
+
   #watch(id: string, task: Task): void {
     this.#tasks.set(id, task);
+    const c = this.#deps.metadata.view((tx) => tx.getContainer(id));
+    if (c) {
+      const { maxSize, maxFile } = logOptions(c.hostConfig);
+      if (maxSize > 0) this.#logRotation.watch(id, c.logPath, { maxSize, maxFile }, () => task.reopenLog());
+    }
     task.wait().then(
       (exit) => this.#onExit(id, task, exit.exitCode, exit.exitedAt, exit.oomKilled),
       (err: unknown) => this.#deps.log.error('waiting for a container failed', { id, error: String(err) }),
@@ -516,14 +889,20 @@ export class ContainerService {
    * A container's process ended. The record changes first and waiters hear at once; the runtime state is
    * cleaned up after, under the container's lock, so a new start or a removal waits for it. An auto-remove
    * container is forgotten in the same step (database first, disk second), so `docker run --rm` returns
-   * without waiting for the files to go.
+   * without waiting for the files to go. The restart policy may schedule a new start after Docker's back-off.
    */
   async #onExit(id: string, task: Task, exitCode: number, exitedAt: Date, oomKilled: boolean): Promise<void> {
     if (this.#tasks.get(id) !== task) return;
     this.#tasks.delete(id);
+    const health = this.#stopHealth(id);
+    this.#logRotation.unwatch(id);
+    const byUser = this.#stopping.delete(id);
     const c = this.#deps.metadata.view((tx) => tx.getContainer(id));
     if (!c) return;
     const finishedAt = exitedAt.toISOString();
+    if (oomKilled) this.#publish(c, 'oom');
+    const ranForMs = exitedAt.getTime() - new Date(c.state.startedAt).getTime();
+    this.#publish(c, 'die', { exitCode: String(exitCode), execDuration: String(Math.max(0, Math.round(ranForMs / 1000))) });
     if (c.hostConfig.AutoRemove) {
       this.#deps.metadata.update((tx) => {
         tx.deleteContainer(id);
@@ -531,16 +910,60 @@ export class ContainerService {
       });
       this.#events.emit(`exit:${id}`, exitCode);
       this.#events.emit(`removed:${id}`, exitCode);
+      this.#publish(c, 'destroy');
+      this.#forget(id);
       this.#endPendingAttaches(id);
       await this.#deps.locks.withLock(id, () => this.#removeFiles(c, task));
       await this.#deps.images.collectGarbage();
       return;
     }
-    this.#deps.metadata.update((tx) => tx.updateContainerState(id, { ...c.state, status: 'exited', pid: 0, exitCode, finishedAt, oomKilled }));
+    let tracker = this.#restartTrackers.get(id);
+    if (!tracker) this.#restartTrackers.set(id, (tracker = new RestartTracker(restartPolicyOf(c.hostConfig))));
+    const decision = tracker.shouldRestart(exitCode, {
+      manuallyStopped: byUser || c.state.manuallyStopped === true,
+      runningForMs: ranForMs,
+      restartCount: c.restartCount,
+    });
+    const status = decision.restart ? 'restarting' : 'exited';
+    this.#deps.metadata.update((tx) =>
+      tx.updateContainerState(id, { ...c.state, status, pid: 0, exitCode, finishedAt, oomKilled, ...(health ? { health } : {}) }),
+    );
     this.#events.emit(`exit:${id}`, exitCode);
     await this.#deps.locks.withLock(id, () =>
       task.delete().catch((err: unknown) => this.#deps.log.warn('runtime cleanup failed', { id, error: String(err) })),
     );
+    if (decision.restart) this.#scheduleRestart(id, decision.delayMs);
+  }
+
+  #scheduleRestart(id: string, delayMs: number): void {
+    this.#cancelRestart(id);
+    const timer = setTimeout(() => {
+      this.#restartTimers.delete(id);
+      this.#startLocked(id, id, { byUser: false }).catch((err: unknown) => {
+        this.#deps.log.warn('restart policy start failed', { id, error: String(err) });
+        const c = this.#deps.metadata.view((tx) => tx.getContainer(id));
+        if (c?.state.status === 'restarting') this.#deps.metadata.update((tx) => tx.updateContainerState(id, { ...c.state, status: 'exited' }));
+      });
+    }, delayMs);
+    timer.unref();
+    this.#restartTimers.set(id, timer);
+  }
+
+  /** Cancels a pending policy restart; true when there was one. */
+  #cancelRestart(id: string): boolean {
+    const t = this.#restartTimers.get(id);
+    if (!t) return false;
+    clearTimeout(t);
+    this.#restartTimers.delete(id);
+    return true;
+  }
+
+  #forget(id: string): void {
+    this.#cancelRestart(id);
+    this.#restartTrackers.delete(id);
+    this.#stopHealth(id);
+    this.#logRotation.unwatch(id);
+    this.#events.emit('forget', id);
   }
 
   /** Everything on disk of a container the store has already forgotten; failures leave orphans the next start sweeps. */
@@ -561,7 +984,12 @@ export class ContainerService {
     for (const p of pending) {
       if (p.signal.aborted) continue;
       const io = await task.attach();
-      void pumpIO(io, p, p.sink).finally(p.done);
+      void runStdioSession(io, { ...p.session, signal: p.signal }, p.sink)
+        .catch(() => undefined)
+        .finally(() => {
+          p.sink.end();
+          p.done();
+        });
     }
   }
 
@@ -572,31 +1000,6 @@ export class ContainerService {
       p.sink.end();
       p.done();
     }
-  }
-}
-
-async function pump(task: Task, opts: { stdout: boolean; stderr: boolean; signal: AbortSignal }, sink: AttachSink): Promise<void> {
-  const io = await task.attach();
-  await pumpIO(io, opts, sink);
-}
-
-async function pumpIO(
-  io: Awaited<ReturnType<Task['attach']>>,
-  opts: { stdout: boolean; stderr: boolean; signal: AbortSignal },
-  sink: AttachSink,
-): Promise<void> {
-  const onAbort = (): void => io.close();
-  opts.signal.addEventListener('abort', onAbort);
-  try {
-    for await (const chunk of io.output) {
-      if ((chunk.stream === 'stdout' && opts.stdout) || (chunk.stream === 'stderr' && opts.stderr)) sink.write(chunk.stream, chunk.data);
-    }
-  } catch {
-    // The connection to the monitor broke; the client sees the end of the stream.
-  } finally {
-    opts.signal.removeEventListener('abort', onAbort);
-    io.close();
-    sink.end();
   }
 }
 
@@ -613,6 +1016,21 @@ function sameImageName(filter: string, imageName: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Docker's `[height, width]`, when both are set. */
+function consoleSize(v: unknown): { height: number; width: number } | undefined {
+  if (!Array.isArray(v) || v.length !== 2) return undefined;
+  const [height, width] = v as unknown[];
+  if (typeof height !== 'number' || typeof width !== 'number' || !(height > 0) || !(width > 0)) return undefined;
+  return { height: Math.floor(height), width: Math.floor(width) };
+}
+
+/** `label!=k` or `label!=k=v` against a container's labels. */
+function labelMatches(filter: string, labels: Record<string, string>): boolean {
+  const eq = filter.indexOf('=');
+  if (eq < 0) return filter in labels;
+  return labels[filter.slice(0, eq)] === filter.slice(eq + 1);
 }
 
 function delay(ms: number): Promise<void> {

@@ -7,6 +7,7 @@ export function statusText(state: ContainerState, now: Date): string {
   const since = (iso: string): string => humanDuration(Math.max(0, now.getTime() - Date.parse(iso)));
   switch (state.status) {
     case 'running':
+      if (state.health) return `Up ${since(state.startedAt)} (${state.health.Status === 'starting' ? 'health: starting' : state.health.Status})`;
       return `Up ${since(state.startedAt)}`;
     case 'paused':
       return `Up ${since(state.startedAt)} (Paused)`;
@@ -121,7 +122,7 @@ export function containerInspect(
     Args: c.args,
     State: {
       Status: s.status,
-      Running: s.status === 'running' || s.status === 'paused',
+      Running: s.status === 'running' || s.status === 'paused' || s.status === 'restarting',
       Paused: s.status === 'paused',
       Restarting: s.status === 'restarting',
       OOMKilled: s.oomKilled,
@@ -131,6 +132,7 @@ export function containerInspect(
       Error: s.error,
       StartedAt: s.startedAt,
       FinishedAt: s.finishedAt,
+      ...(s.health ? { Health: s.health } : {}),
     },
     Image: c.imageId,
     ResolvConfPath: `${c.dir}/resolv.conf`,
@@ -145,7 +147,7 @@ export function containerInspect(
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: null,
-    HostConfig: { ...HOST_CONFIG_DEFAULTS, CgroupnsMode: cgroupnsMode, ...c.hostConfig, LogConfig: { Type: 'json-file', Config: {} } },
+    HostConfig: { ...HOST_CONFIG_DEFAULTS, CgroupnsMode: cgroupnsMode, ...c.hostConfig, LogConfig: logConfigShown(c) },
     GraphDriver: {
       Name: 'overlay2',
       Data: {
@@ -178,4 +180,9 @@ export function containerInspect(
       Networks: {},
     },
   };
+}
+
+/** Docker shows json-file, the driver it would use; berth's k8s-file log honours the same options. */
+function logConfigShown(c: ContainerRecord): { Type: string; Config: Record<string, string> } {
+  return { Type: 'json-file', Config: { ...(c.hostConfig.LogConfig?.Config ?? {}) } };
 }

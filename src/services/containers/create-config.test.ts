@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mergeImageConfig, parseCreateBody, processArgs } from './create-config.js';
+import type { HostLimits } from './host-config.js';
+
+const limits: HostLimits = { ncpu: 2, cpus: '0-1', mems: '0', cgroupV2: false };
 
 describe('mergeImageConfig (Docker’s Cmd/Entrypoint rules)', () => {
   const image = { Entrypoint: ['/entry'], Cmd: ['default-arg'], Env: ['PATH=/bin', 'A=image'], WorkingDir: '/w', User: 'u', Labels: { a: 'image', b: 'image' } };
@@ -39,6 +42,7 @@ describe('parseCreateBody', () => {
     assert.throws(() => parseCreateBody({ Image: 'x', Env: 'A=1' }), /invalid Env/);
     assert.throws(() => parseCreateBody({ Image: 'x', Labels: { a: 1 } }), /invalid Labels/);
     assert.throws(() => parseCreateBody({ Image: 'x', Tty: 'yes' }), /invalid Tty/);
+    assert.throws(() => parseCreateBody({ Image: 'x', OpenStdin: 1 }), /invalid OpenStdin/);
     assert.throws(() => parseCreateBody([]), /not a JSON object/);
     assert.throws(() => parseCreateBody(undefined), /Config cannot be empty/);
   });
@@ -46,9 +50,39 @@ describe('parseCreateBody', () => {
     assert.throws(() => parseCreateBody({ Image: 'x', WorkingDir: 'rel' }), /the working directory 'rel' is invalid, it needs to be an absolute path/);
   });
   it('names the options berth does not support yet instead of ignoring them', () => {
-    assert.throws(() => parseCreateBody({ Image: 'x', HostConfig: { Binds: ['/a:/b'] } }), /volumes and bind mounts/);
-    assert.throws(() => parseCreateBody({ Image: 'x', HostConfig: { NetworkMode: 'host' } }), /network mode "host"/);
-    assert.throws(() => parseCreateBody({ Image: 'x', Tty: true }), /TTY/);
-    assert.doesNotThrow(() => parseCreateBody({ Image: 'x', HostConfig: { NetworkMode: 'default', Binds: null, PortBindings: {} } }));
+    assert.throws(() => parseCreateBody({ Image: 'x', HostConfig: { Binds: ['/a:/b'] } }, { limits }), /volumes and bind mounts/);
+    assert.throws(() => parseCreateBody({ Image: 'x', HostConfig: { NetworkMode: 'host' } }, { limits }), /network mode "host"/);
+    assert.doesNotThrow(() => parseCreateBody({ Image: 'x', HostConfig: { NetworkMode: 'default', Binds: null, PortBindings: {} } }, { limits }));
+  });
+  it('accepts TTY, interactive stdin and restart policies', () => {
+    const { config, hostConfig } = parseCreateBody(
+      { Image: 'x', Tty: true, OpenStdin: true, StdinOnce: true, HostConfig: { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 } } },
+      { limits },
+    );
+    assert.equal(config.Tty, true);
+    assert.equal(config.OpenStdin, true);
+    assert.deepEqual(hostConfig.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 2 });
+  });
+  it('validates the HostConfig with Docker’s words and returns Docker’s warnings', () => {
+    assert.throws(() => parseCreateBody({ Image: 'x', HostConfig: { Memory: 1 } }, { limits }), /^InvalidArgumentError: Minimum memory limit allowed is 6MB$/);
+    assert.throws(() => parseCreateBody({ Image: 'x', HostConfig: 'x' }, { limits }), /invalid HostConfig: not a JSON object/);
+    const r = parseCreateBody({ Image: 'x', HostConfig: { OomKillDisable: true, Memory: 0 } }, { limits });
+    assert.equal(r.warnings.length, 1);
+    assert.equal(parseCreateBody({ Image: 'x', HostConfig: { Memory: 8 << 20 } }, { limits }).hostConfig['MemorySwap'], 16 << 20);
+  });
+  it('checks the health check as Docker’s validateHealthCheck does', () => {
+    const ok = parseCreateBody({ Image: 'x', Healthcheck: { Test: ['CMD-SHELL', 'true'], Interval: 1_000_000, Retries: 0, StartPeriod: null } }, { limits });
+    assert.deepEqual(ok.config.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 1_000_000, Retries: 0, StartPeriod: 0 });
+    assert.equal('Healthcheck' in parseCreateBody({ Image: 'x', Healthcheck: null }, { limits }).config, false);
+    const bad = (hc: unknown, re: RegExp): void => assert.throws(() => parseCreateBody({ Image: 'x', Healthcheck: hc }, { limits }), re);
+    bad({ Interval: 999_999 }, /^InvalidArgumentError: Interval in Healthcheck cannot be less than 1ms$/);
+    bad({ Interval: -1 }, /Interval in Healthcheck cannot be less than 1ms/);
+    bad({ Timeout: 10 }, /^InvalidArgumentError: Timeout in Healthcheck cannot be less than 1ms$/);
+    bad({ StartPeriod: 10 }, /^InvalidArgumentError: StartPeriod in Healthcheck cannot be less than 1ms$/);
+    bad({ StartInterval: 10 }, /^InvalidArgumentError: StartInterval in Healthcheck cannot be less than 1ms$/);
+    bad({ Retries: -1 }, /^InvalidArgumentError: Retries in Healthcheck cannot be negative$/);
+    bad({ Test: 'CMD true' }, /invalid Healthcheck.Test: must be a list of strings/);
+    bad({ Interval: '30s' }, /invalid Healthcheck.Interval: must be an integer/);
+    bad([], /invalid Healthcheck: must be an object/);
   });
 });

@@ -1,29 +1,29 @@
-import { InvalidArgumentError, NotImplementedError } from '../../core/errdefs.js';
+import { InvalidArgumentError } from '../../core/errdefs.js';
 import type { ContainerConfig, HostConfig } from '../../core/containers.js';
 import type { ImageRuntimeConfig } from '../../core/images.js';
+import { parseHostConfig, readHostLimits, type HostConfigOptions } from './host-config.js';
 
 export interface CreateBody {
   config: ContainerConfig;
   hostConfig: HostConfig;
+  /** Docker's create warnings (settings the kernel cannot honour, discarded). */
+  warnings: string[];
 }
 
 /**
  * Validates a `POST /containers/create` body into typed config and host config. The body is untrusted: every
  * field the engine uses is type-checked, and options berth cannot honour yet are refused by name instead of
- * being silently ignored.
+ * being silently ignored. `opts` carries the host facts and daemon defaults the HostConfig checks depend on
+ * (this host's, read once, when not given).
  */
-export function parseCreateBody(raw: unknown): CreateBody {
+export function parseCreateBody(raw: unknown, opts: Partial<HostConfigOptions> = {}): CreateBody {
   if (raw === undefined || raw === null) throw new InvalidArgumentError('Config cannot be empty in order to create a container');
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidArgumentError('invalid container config: not a JSON object');
   const body = { ...(raw as Record<string, unknown>) };
   const hostRaw = body['HostConfig'] ?? {};
   delete body['HostConfig'];
   delete body['NetworkingConfig'];
-  if (typeof hostRaw !== 'object' || hostRaw === null || Array.isArray(hostRaw)) {
-    throw new InvalidArgumentError('invalid HostConfig: not a JSON object');
-  }
   const config = body as ContainerConfig;
-  const hostConfig = { ...(hostRaw as Record<string, unknown>) } as HostConfig;
 
   for (const key of ['Hostname', 'Domainname', 'User', 'Image', 'WorkingDir', 'StopSignal'] as const) {
     const v = config[key];
@@ -46,29 +46,55 @@ export function parseCreateBody(raw: unknown): CreateBody {
   if (config.StopTimeout !== undefined && config.StopTimeout !== null && !Number.isInteger(config.StopTimeout)) {
     throw new InvalidArgumentError('invalid StopTimeout: must be an integer');
   }
-  if (hostConfig.AutoRemove !== undefined && typeof hostConfig.AutoRemove !== 'boolean') {
-    throw new InvalidArgumentError('invalid AutoRemove: must be a boolean');
-  }
-  refuseUnsupported(config, hostConfig);
-  return { config, hostConfig };
+  if (config.Healthcheck === null) delete config.Healthcheck;
+  else if (config.Healthcheck !== undefined) config.Healthcheck = parseHealthcheck(config.Healthcheck);
+
+  const { hostConfig, warnings } = parseHostConfig(hostRaw, { limits: opts.limits ?? readHostLimits(), ...withoutLimits(opts) });
+  return { config, hostConfig, warnings };
 }
 
-function refuseUnsupported(config: ContainerConfig, host: HostConfig): void {
-  const refuse = (what: string): never => {
-    throw new NotImplementedError(`berth does not support ${what} yet`);
+function withoutLimits(opts: Partial<HostConfigOptions>): Omit<HostConfigOptions, 'limits'> {
+  const { limits: _limits, ...rest } = opts;
+  return rest;
+}
+
+/** A health check as the API carries it: durations in nanoseconds. */
+export interface HealthConfig {
+  Test?: string[] | null;
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  StartInterval?: number;
+  Retries?: number;
+}
+
+/** Docker's shortest probe interval, timeout and start period (container.MinimumDuration): 1ms. */
+const MIN_HEALTH_DURATION_NS = 1_000_000;
+
+/** Type checks and Docker's validateHealthCheck. */
+export function parseHealthcheck(raw: unknown): HealthConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidArgumentError('invalid Healthcheck: must be an object');
+  const hc = { ...(raw as Record<string, unknown>) };
+  const test = hc['Test'];
+  if (test !== undefined && test !== null && !(Array.isArray(test) && test.every((x) => typeof x === 'string'))) {
+    throw new InvalidArgumentError('invalid Healthcheck.Test: must be a list of strings');
+  }
+  for (const key of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries']) {
+    const v = hc[key];
+    if (v === undefined) continue;
+    if (v === null) hc[key] = 0;
+    else if (!Number.isSafeInteger(v)) throw new InvalidArgumentError(`invalid Healthcheck.${key}: must be an integer`);
+  }
+  const short = (key: string): boolean => {
+    const v = (hc[key] as number | undefined) ?? 0;
+    return v !== 0 && v < MIN_HEALTH_DURATION_NS;
   };
-  const nonEmpty = (v: unknown): boolean =>
-    v !== undefined && v !== null && (Array.isArray(v) ? v.length > 0 : typeof v === 'object' ? Object.keys(v).length > 0 : v !== '' && v !== false && v !== 0);
-  if (config.Tty) refuse('TTY containers (-t)');
-  if (config.OpenStdin) refuse('interactive stdin (-i)');
-  if (nonEmpty(host['Binds']) || nonEmpty(host['Mounts']) || nonEmpty(host['VolumesFrom'])) refuse('volumes and bind mounts (-v, --mount)');
-  if (nonEmpty(host['PortBindings']) || host['PublishAllPorts'] === true) refuse('publishing ports (-p, -P)');
-  const net = host.NetworkMode ?? '';
-  if (!['', 'default', 'bridge', 'none'].includes(net)) refuse(`network mode "${net}"`);
-  const rp = host.RestartPolicy?.Name ?? '';
-  if (rp !== '' && rp !== 'no') refuse(`restart policies (--restart ${rp})`);
-  const log = host.LogConfig?.Type ?? '';
-  if (log !== '' && log !== 'json-file' && log !== 'k8s-file') refuse(`the "${log}" log driver`);
+  if (short('Interval')) throw new InvalidArgumentError('Interval in Healthcheck cannot be less than 1ms');
+  if (short('Timeout')) throw new InvalidArgumentError('Timeout in Healthcheck cannot be less than 1ms');
+  if (((hc['Retries'] as number | undefined) ?? 0) < 0) throw new InvalidArgumentError('Retries in Healthcheck cannot be negative');
+  if (short('StartPeriod')) throw new InvalidArgumentError('StartPeriod in Healthcheck cannot be less than 1ms');
+  if (short('StartInterval')) throw new InvalidArgumentError('StartInterval in Healthcheck cannot be less than 1ms');
+  return hc as HealthConfig;
 }
 
 function stringList(v: unknown, what: string): string[] | null {

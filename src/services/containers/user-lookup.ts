@@ -111,3 +111,20 @@ function parseGroup(text: string): { name: string; gid: number; members: string[
     .filter((f) => f.length >= 3 && /^\d+$/.test(f[2] ?? ''))
     .map((f) => ({ name: f[0] ?? '', gid: Number(f[2]), members: (f[3] ?? '').split(',').filter(Boolean) }));
 }
+
+/**
+ * `--group-add` values (names or numbers) → gids, names looked up in the container's /etc/group. An unknown
+ * name is the user's mistake, in runc's words.
+ */
+export async function resolveGroups(groupAdd: unknown, layerDirs: readonly string[]): Promise<number[]> {
+  if (!Array.isArray(groupAdd) || groupAdd.length === 0) return [];
+  const names = groupAdd.filter((g): g is string => typeof g === 'string');
+  if (names.every((g) => /^\d+$/.test(g))) return names.map(Number);
+  const groups = parseGroup((await readFromLayers(layerDirs, 'etc/group')) ?? '');
+  return names.map((g) => {
+    if (/^\d+$/.test(g)) return Number(g);
+    const found = groups.find((x) => x.name === g);
+    if (!found) throw new InvalidArgumentError(`Unable to find group ${g}: no matching entries in group file`);
+    return found.gid;
+  });
+}

@@ -11,6 +11,7 @@ import {
   parseRepositoryTag,
   withDefaultTag,
 } from '../../pkg/reference.js';
+import { parseTimestamps, timestampToDate } from '../../pkg/go-duration.js';
 import { removeGarbageFiles } from '../garbage.js';
 import { IMAGES_LOCK, type ImageStoreDeps } from './image-store-deps.js';
 import { isIdReference, resolveImage } from './image-resolver.js';
@@ -211,6 +212,43 @@ export class ImageService {
       }
       return records;
     });
+  }
+
+  /**
+   * `docker image prune`: removes dangling images (no tag), or with `dangling=false` every image no container
+   * uses, narrowed by `until` and `label`. Space reclaimed is the size of the layers that went.
+   */
+  async prune(filters: Filters): Promise<{ ImagesDeleted: DeleteRecord[] | null; SpaceReclaimed: number }> {
+    filters.validate(['dangling', 'until', 'label', 'label!']);
+    const dangling = filters.get('dangling')[0] ?? 'true';
+    if (!['true', 'false', '1', '0'].includes(dangling)) throw new InvalidArgumentError(`Invalid filter 'dangling=${dangling}'`);
+    const danglingOnly = dangling === 'true' || dangling === '1';
+    const nowSeconds = this.#deps.now().getTime() / 1000;
+    const until = filters.get('until').map((u) => timestampToDate(parseTimestamps(u, nowSeconds)).getTime() / 1000);
+    const candidates = this.#deps.metadata.view((tx) =>
+      tx.listImages().filter((img) => {
+        if (tx.containersUsingImage(img.id).length > 0) return false;
+        if (danglingOnly && tx.tagsOf(img.id).length > 0) return false;
+        const cfg = parseConfig(img);
+        if (until.some((u) => unixSeconds(cfg.created) >= u)) return false;
+        const labels = cfg.config?.Labels ?? {};
+        if (filters.has('label') && !filters.matchKVList('label', labels)) return false;
+        if (filters.get('label!').some((l) => (l.includes('=') ? labels[l.slice(0, l.indexOf('='))] === l.slice(l.indexOf('=') + 1) : l in labels))) return false;
+        return true;
+      }),
+    );
+    const deleted: DeleteRecord[] = [];
+    let reclaimed = 0;
+    for (const img of candidates) {
+      try {
+        const records = await this.remove(img.id, { force: true, prune: true });
+        deleted.push(...records);
+        reclaimed += img.size;
+      } catch (err) {
+        this.#deps.log.warn('prune could not remove an image', { id: img.id, error: String(err) });
+      }
+    }
+    return { ImagesDeleted: deleted.length > 0 ? deleted : null, SpaceReclaimed: reclaimed };
   }
 
   /** Removes unreferenced layers, snapshots and blobs (after a container or image went away). */
