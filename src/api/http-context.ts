@@ -77,3 +77,17 @@ export function intParam(query: URLSearchParams, name: string, def: number): num
   if (!/^-?\d+$/.test(v.trim())) throw new InvalidArgumentError(`invalid value for ${name}: "${v}"`);
   return Number.parseInt(v, 10);
 }
+
+/** Waits for the response to drain, or for the client to go away (then a write would never drain). */
+export function drained(res: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.removeListener('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    res.once('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -564,8 +564,8 @@ export class EngineClient {
   }
 }
 
-/** Decodes a JSON-lines (or concatenated JSON) progress stream. */
-export async function* readJsonMessages(stream: AsyncIterable<Buffer | string>): AsyncGenerator<JsonMessage> {
+/** The non-empty lines of a newline-delimited stream, the unterminated last one included. */
+export async function* jsonLines(stream: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
   let buf = '';
   for await (const chunk of stream) {
     buf += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
@@ -573,13 +573,17 @@ export async function* readJsonMessages(stream: AsyncIterable<Buffer | string>):
     while ((nl = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, nl).trim();
       buf = buf.slice(nl + 1);
-      if (line !== '') yield JSON.parse(line) as JsonMessage;
+      if (line !== '') yield line;
     }
   }
-  const rest = buf.trim();
-  if (rest !== '') {
+  if (buf.trim() !== '') yield buf.trim();
+}
+
+/** Decodes a JSON-lines (or concatenated JSON) progress stream. */
+export async function* readJsonMessages(stream: AsyncIterable<Buffer | string>): AsyncGenerator<JsonMessage> {
+  for await (const line of jsonLines(stream)) {
     // Concatenated objects without newlines: split at top-level boundaries.
-    for (const piece of splitConcatenatedJson(rest)) yield JSON.parse(piece) as JsonMessage;
+    for (const piece of splitConcatenatedJson(line)) yield JSON.parse(piece) as JsonMessage;
   }
 }
 

@@ -3,7 +3,7 @@
  * objects while `stream` (the default), or a single one.
  */
 import { containerStats, statsJson, type StatsReader } from '../../services/containers/container-stats.js';
-import { boolParam, requireResponse, type RequestContext } from '../http-context.js';
+import { boolParam, requireResponse, type RequestContext, drained } from '../http-context.js';
 import type { Route } from '../router.js';
 
 /** What the route needs to know about a container, looked up again for every sample. */
@@ -86,18 +86,4 @@ async function stats(lookup: (idOrName: string) => StatsTarget, options: Contain
     await samples.return();
   }
   if (!res.destroyed) res.end();
-}
-
-/** Waits for the response to drain, or for the client to go away (then a write would never drain). */
-function drained(res: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.removeListener('drain', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    res.once('drain', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

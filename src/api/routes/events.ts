@@ -8,7 +8,7 @@ import { parseFilters } from '../../pkg/filters.js';
 import { getTimestamp, parseTimestamps, type UnixTimestamp } from '../../pkg/go-duration.js';
 import { goJsonEscapeHtml } from '../../pkg/go-template.js';
 import type { EventLog } from '../../services/events/event-log.js';
-import { requireResponse, type RequestContext } from '../http-context.js';
+import { requireResponse, type RequestContext, drained } from '../http-context.js';
 import type { Route } from '../router.js';
 
 export function eventRoutes(events: EventLog): Route[] {
@@ -60,18 +60,4 @@ function eventTime(name: string, value: string, now: Date): bigint | undefined {
     }
   }
   return BigInt(t.seconds) * 1_000_000_000n + BigInt(t.nanoseconds);
-}
-
-/** Waits for the response to drain, or for the client to go away (then a write would never drain). */
-function drained(res: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.removeListener('drain', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    res.once('drain', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 
 import { goJson } from '../../pkg/go-template.js';
 import { StatusError } from '../errors.js';
-import { EventMessage, formatEvent, jsonLines, makeEventTemplate, prettyEvent, rfc3339NanoFixed } from './events.js';
+import { jsonLines } from '../../client/engine-client.js';
+import { EventMessage, formatEvent, makeEventTemplate, prettyEvent, rfc3339NanoFixed } from './events.js';
 
 // What berthd (and dockerd for API 1.43) sends: one object per line.
 const START =

@@ -3,7 +3,7 @@
  * each, as Docker prints them or through a `--format` template, until `--until` passes (or forever).
  */
 import type { IncomingMessage } from 'node:http';
-import { encodeFilters, type EngineClient } from '../../client/engine-client.js';
+import { encodeFilters, jsonLines, type EngineClient } from '../../client/engine-client.js';
 import { getTimestamp } from '../../pkg/go-duration.js';
 import { GO_MARSHAL_JSON, GO_TYPE, parseDockerTemplate, TemplateExecError, type Template } from '../../pkg/go-template.js';
 import { handle } from '../action.js';
@@ -151,20 +151,6 @@ export function formatEvent(tmpl: Template, e: EventMessage): { text: string; er
   }
 }
 
-/** The lines of a newline-delimited JSON stream. */
-export async function* jsonLines(stream: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
-  let buf = '';
-  for await (const chunk of stream) {
-    buf += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl).trim();
-      buf = buf.slice(nl + 1);
-      if (line !== '') yield line;
-    }
-  }
-  if (buf.trim() !== '') yield buf.trim();
-}
 
 /** `GET /events` with docker's client-side since/until conversion; returns the open stream. */
 export async function openEvents(

@@ -9,13 +9,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathEscape, type EngineClient } from '../../client/engine-client.js';
+import { jsonLines, pathEscape, type EngineClient } from '../../client/engine-client.js';
 import { errorText, handle } from '../action.js';
 import { addCommand, type DockerCommand } from '../command.js';
 import { StatusError } from '../errors.js';
 import { renderFormat, TABLE_FORMAT_KEY } from '../format/formatter.js';
 import { emptyStatsEntry, StatsContext, statsEntryFrom, statsFormat, statsHeader, type StatsEntry, type StatsResponseJson } from '../format/stats-context.js';
-import { EventMessage, jsonLines, openEvents } from './events.js';
+import { EventMessage, openEvents } from './events.js';
 
 interface StatsOptions {
   all?: boolean;
