@@ -221,3 +221,11 @@ describe('readContainerLog', () => {
     assert.ok(Date.now() - started < 900);
   });
 });
+
+test('parseTimestamp: the remembered second never leaks into another second or zone', () => {
+  const a = parseTimestamp('2026-11-22T21:30:53.190359366+00:00')!;
+  assert.equal(parseTimestamp('2026-11-22T21:30:53.5+00:00'), a - 190359366n + 500000000n);
+  assert.equal(parseTimestamp('2026-11-22T21:30:53.5+01:00'), a - 190359366n + 500000000n - 3_600_000_000_000n);
+  assert.equal(parseTimestamp('2026-11-22T21:30:54.000000001Z'), a - 190359366n + 1_000_000_001n);
+  assert.equal(parseTimestamp('2026-11-22T21:30:54.1x'), undefined);
+});

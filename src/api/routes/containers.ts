@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { parseDetachKeys } from '../../pkg/detach-keys.js';
 import type { ContainerService, WaitCondition } from '../../services/containers/container-service.js';
 import type { AttachSink } from '../../services/containers/stdio-session.js';
-import { boolParam, intParam, readJson, requireResponse, sendJson, sendNoContent, type RequestContext } from '../http-context.js';
+import { boolParam, drained, intParam, readJson, requireResponse, sendJson, sendNoContent, type RequestContext } from '../http-context.js';
 import type { Route } from '../router.js';
 
 const MULTIPLEXED = 'application/vnd.docker.multiplexed-stream';
@@ -189,14 +189,37 @@ async function logs(containers: ContainerService, ctx: RequestContext): Promise<
   const res = requireResponse(ctx);
   res.writeHead(200, { 'Content-Type': tty ? RAW : MULTIPLEXED });
   res.flushHeaders();
+  // Entries are small (one line each): write them in batches. A batch goes out when it is big, or as soon as
+  // the reader waits for the disk or for new output (a follower sees each line at once).
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  let scheduled = false;
+  const flush = (): boolean => {
+    scheduled = false;
+    if (batch.length === 0 || res.destroyed) return true;
+    const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
+    batch = [];
+    batchBytes = 0;
+    return res.write(data);
+  };
   for await (const e of entries) {
     if ((e.stream === 'stdout' && !stdout) || (e.stream === 'stderr' && !stderr)) continue;
     const line = timestamps ? Buffer.concat([Buffer.from(`${dockerTimestamp(e.timeNano)} `), e.line]) : e.line;
-    const ok = res.write(tty ? line : encodeFrame(e.stream === 'stdout' ? STDOUT : STDERR, line));
-    if (!ok) await new Promise((resolve) => res.once('drain', resolve));
+    const chunk = tty ? line : encodeFrame(e.stream === 'stdout' ? STDOUT : STDERR, line);
+    batch.push(chunk);
+    batchBytes += chunk.length;
+    if (batchBytes >= LOG_BATCH_BYTES) {
+      if (!flush()) await drained(res, ctx.signal);
+    } else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
   }
+  flush();
   res.end();
 }
+
+const LOG_BATCH_BYTES = 64 * 1024;
 
 /** Docker prints log timestamps as RFC 3339 with nine fractional digits in UTC ("...Z"). */
 export function dockerTimestamp(conmonTime: string): string {
