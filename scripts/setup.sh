@@ -53,5 +53,5 @@ done
 "$REPO/bin/berth" -H "unix://$SOCKET" version >/dev/null || { echo "berthd did not start; see $LOGFILE" >&2; tail -20 "$LOGFILE" >&2; exit 1; }
 echo "berthd is running (pid $(cat "$PIDFILE"), log $LOGFILE, socket $SOCKET)"
 
-"$REPO/bin/berth" load -i images/busybox.tar
-"$REPO/bin/berth" run --rm busybox echo hello from berth
+"$REPO/bin/berth" -H "unix://$SOCKET" load -i images/busybox.tar
+"$REPO/bin/berth" -H "unix://$SOCKET" run --rm busybox echo hello from berth
