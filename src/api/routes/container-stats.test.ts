@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { request, type IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 
 import { noSuchContainer } from '../../core/errdefs.js';
 import { emptyBlkioStats } from '../../pkg/cgroup-stats.js';
 import type { StatsJson, StatsSample } from '../../services/containers/container-stats.js';
-import { listen, type Listener } from '../server.js';
+import { bodyText, serveRoutes, type RouteTestServer } from '../route-test-server.js';
 import { containerStatsRoutes, type StatsTarget } from './container-stats.js';
 
 const containers = new Map<string, StatsTarget>();
@@ -34,39 +31,18 @@ function lookup(ref: string): StatsTarget {
   throw noSuchContainer(ref);
 }
 
-let dir: string;
-let socketPath: string;
-let server: Listener;
+let server: RouteTestServer;
 
 before(async () => {
   containers.set('a', { id: 'aaaa1111', name: '/web', cgroupsPath: '/berth/aaaa1111', pid: 10, running: true });
   containers.set('b', { id: 'bbbb2222', name: '/idle', cgroupsPath: '/berth/bbbb2222', pid: undefined, running: false });
-  dir = mkdtempSync(join(tmpdir(), 'berth-stats-'));
-  socketPath = join(dir, 'api.sock');
-  server = await listen(`unix://${socketPath}`, containerStatsRoutes(lookup, { read: sample, interval: 5 }), {
-    error: () => undefined,
-    debug: () => undefined,
-  });
+  server = await serveRoutes(containerStatsRoutes(lookup, { read: sample, interval: 5 }));
 });
 
-after(async () => {
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => server.close());
 
-function get(path: string): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method: 'GET' }, resolve);
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function body(res: IncomingMessage): Promise<string> {
-  let text = '';
-  for await (const chunk of res) text += String(chunk);
-  return text;
-}
+const get = (path: string): Promise<IncomingMessage> => server.get(path);
+const body = bodyText;
 
 /** Collects `n` complete lines of a streamed response, then hangs up. */
 async function firstLines(res: IncomingMessage, n: number): Promise<string[]> {

@@ -1,39 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { request, type IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 
-import { EventLog, type EventClock, type EventInput } from '../../services/events/event-log.js';
-import { listen, type Listener } from '../server.js';
+import { EventLog, type EventInput } from '../../services/events/event-log.js';
+import { ManualClock } from '../../services/events/manual-clock.js';
+import { bodyText, serveRoutes, type RouteTestServer } from '../route-test-server.js';
 import { eventRoutes } from './events.js';
-
-/** A clock the test moves; timers fire when it passes them. */
-class FakeClock implements EventClock {
-  t = 1_700_000_000_000;
-  #timers = new Map<number, { at: number; fn: () => void }>();
-  #next = 1;
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.#next++;
-    this.#timers.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.#timers.delete(handle as number);
-  }
-  advance(ms: number): void {
-    this.t += ms;
-    for (const [id, timer] of [...this.#timers]) {
-      if (timer.at > this.t) continue;
-      this.#timers.delete(id);
-      timer.fn();
-    }
-  }
-}
 
 const start = (name: string): EventInput => ({
   Type: 'container',
@@ -41,37 +13,18 @@ const start = (name: string): EventInput => ({
   Actor: { ID: `${name}-id`, Attributes: { image: 'busybox', name } },
 });
 
-let dir: string;
-let socketPath: string;
-let server: Listener;
-const clock = new FakeClock();
+let server: RouteTestServer;
+const clock = new ManualClock();
 const log = new EventLog({ clock });
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'berth-events-'));
-  socketPath = join(dir, 'api.sock');
-  server = await listen(`unix://${socketPath}`, eventRoutes(log), { error: () => undefined, debug: () => undefined });
+  server = await serveRoutes(eventRoutes(log));
 });
 
-after(async () => {
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => server.close());
 
-/** Starts a GET and resolves once the response headers are in. */
-function get(path: string): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method: 'GET' }, resolve);
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function body(res: IncomingMessage): Promise<string> {
-  let text = '';
-  for await (const chunk of res) text += String(chunk);
-  return text;
-}
+const get = (path: string): Promise<IncomingMessage> => server.get(path);
+const body = bodyText;
 
 /** Reads lines as they arrive. */
 function lines(res: IncomingMessage): { next(): Promise<string> } {

@@ -18,7 +18,6 @@ import type { Snapshotter } from '../../core/snapshots.js';
 import { readContainerLog, type LogEntry } from '../../pkg/container-log.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../pkg/detach-keys.js';
 import { exec } from '../../pkg/exec.js';
-import { parseTimestamps, timestampToDate } from '../../pkg/go-duration.js';
 import type { Filters } from '../../pkg/filters.js';
 import { newId } from '../../pkg/ids.js';
 import type { KeyedLock } from '../../pkg/keyed-lock.js';
@@ -27,6 +26,7 @@ import { parseSignal } from '../../pkg/signals.js';
 import type { Logger } from '../images/image-store-deps.js';
 import { parseConfig, type ImageService } from '../images/image-service.js';
 import { newSnapshotId } from '../images/layer-unpacker.js';
+import { pruneFilter } from '../prune-filter.js';
 import { resolveContainer } from './container-resolver.js';
 import { hostnameFile, hostsFile, resolvConfFile } from './container-files.js';
 import { containerInspect, containerSummary } from './container-views.js';
@@ -39,6 +39,8 @@ import { LogRotation, readRotatedLog } from './log-rotation.js';
 import { parsePsOutput } from './ps-output.js';
 import { RestartTracker, restartOnDaemonStart } from './restart-policy.js';
 import { applyUpdate, linuxResources, logOptions, restartPolicyOf } from './host-config.js';
+import { delay } from '../../pkg/delay.js';
+import { startFailureCode } from './start-failure.js';
 import { runStdioSession, type AttachSink, type StdioSessionOptions } from './stdio-session.js';
 import { familiarString, parseReference, withDefaultTag } from '../../pkg/reference.js';
 
@@ -234,7 +236,7 @@ export class ContainerService {
         if (task) await task.delete().catch(() => undefined);
         const message = err instanceof Error ? err.message : String(err);
         const status = c.state.status === 'restarting' ? 'exited' : c.state.status;
-        this.#deps.metadata.update((tx) => tx.updateContainerState(c.id, { ...c.state, status, exitCode: startFailureCode(message), error: message }));
+        this.#deps.metadata.update((tx) => tx.updateContainerState(c.id, { ...c.state, status, exitCode: startFailureCode(message, 128), error: message }));
         this.#endPendingAttaches(c.id);
         throw err;
       }
@@ -252,9 +254,9 @@ export class ContainerService {
       };
       const restartCount = opts.byUser ? 0 : c.restartCount + 1;
       this.#deps.metadata.update((tx) => tx.updateContainerState(c.id, state, { restartCount }));
-      this.#watch(c.id, task);
+      this.#watch(c, task);
       this.#publish(c, 'start');
-      if (probe) this.#startHealth(this.get(c.id), task);
+      if (probe) this.#startHealth(this.get(c.id), task, probe);
     });
   }
 
@@ -271,16 +273,25 @@ export class ContainerService {
     }
   }
 
-  /** Runs the container's health check while it runs; each probe is an exec, its result goes to the store. */
-  #startHealth(c: ContainerRecord, task: Task): void {
-    const probe = this.#healthProbe(c);
+  /**
+   * Runs the container's health check while it runs; each probe is an exec, its result goes to the store. The
+   * probe's process (user, env, capabilities) is worked out once, not at every probe.
+   */
+  #startHealth(c: ContainerRecord, task: Task, probe = this.#healthProbe(c)): void {
     if (!probe) return;
     this.#stopHealth(c.id);
+    let base: Promise<OciSpec['process']> | undefined;
+    const processFor = (args: string[]): Promise<OciSpec['process']> => {
+      base ??= this.execProcess(c, { cmd: [], env: [], user: '', workingDir: '', privileged: false, tty: false });
+      // A failure (an unreadable /etc/passwd) is not remembered: the next probe tries again.
+      base.catch(() => (base = undefined));
+      return base.then((p) => ({ ...p, args }));
+    };
     const monitor = new HealthMonitor({
       probe,
       initial: c.state.health,
       startedAt: new Date(c.state.startedAt),
-      run: (args, opts) => this.#probe(c, task, args, opts),
+      run: async (args, opts) => this.#probe(task, await processFor(args), opts.signal),
       onChange: (health, statusChanged) => {
         const cur = this.#deps.metadata.view((tx) => tx.getContainer(c.id));
         if (!cur || !RUNNING.has(cur.state.status) || this.#health.get(c.id) !== monitor) return;
@@ -299,10 +310,12 @@ export class ContainerService {
     return final;
   }
 
-  /** One health probe: an exec whose output is kept (bounded) and that is killed at the timeout. */
-  async #probe(c: ContainerRecord, task: Task, args: string[], opts: { timeoutMs: number; signal: AbortSignal }): Promise<{ exitCode: number; output: Uint8Array }> {
-    const processSpec = await this.execProcess(c, { cmd: args, env: [], user: '', workingDir: '', privileged: false, tty: false });
-    const proc = await task.exec({ execId: newId(), process: processSpec, tty: false, openStdin: false, attach: true, signal: opts.signal });
+  /**
+   * One health probe: an exec whose output is kept (bounded). The monitor owns the timeout: it aborts `signal`,
+   * and the probe is killed.
+   */
+  async #probe(task: Task, processSpec: OciSpec['process'], signal: AbortSignal): Promise<{ exitCode: number; output: Uint8Array }> {
+    const proc = await task.exec({ execId: newId(), process: processSpec, tty: false, openStdin: false, attach: true, signal });
     const chunks: Buffer[] = [];
     let size = 0;
     const reading = (async () => {
@@ -316,23 +329,21 @@ export class ContainerService {
     const onAbort = (): void => {
       proc.kill('SIGKILL').catch(() => undefined);
     };
-    opts.signal.addEventListener('abort', onAbort);
-    const timer = setTimeout(onAbort, opts.timeoutMs);
+    signal.addEventListener('abort', onAbort);
     try {
       const exit = await proc.wait();
       await Promise.race([reading, delay(1000)]);
       // One byte over the limit: the monitor cuts and marks the cut ("...") as Docker does.
       return { exitCode: exit.exitCode, output: Buffer.concat(chunks).subarray(0, PROBE_OUTPUT_MAX + 1) };
     } finally {
-      clearTimeout(timer);
-      opts.signal.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', onAbort);
       proc.io?.close();
       await proc.delete().catch(() => undefined);
     }
   }
 
   /** The OCI spec of a container, with what only the daemon can resolve: users, groups, other containers' namespaces. */
-  async #spec(c: ContainerRecord, overrides: { user?: string; privileged?: boolean; tty?: boolean; consoleSize?: unknown } = {}): Promise<OciSpec> {
+  async #spec(c: ContainerRecord, overrides: { user?: string; privileged?: boolean; tty?: boolean; consoleSize?: unknown; forExec?: boolean } = {}): Promise<OciSpec> {
     const snap = this.#deps.snapshotter;
     const layerDirs = [snap.contentDir(c.snapshotId), ...c.lowerSnapshotIds.map((s) => snap.contentDir(s))];
     const user = await resolveUser(overrides.user || c.config.User, layerDirs);
@@ -348,10 +359,10 @@ export class ContainerService {
       cgroupsPath: this.#cgroupsPath(c.id),
       privateCgroupns: this.#deps.cgroupV2,
       initPath: this.#deps.initPath,
-      namespacePaths: {
-        pid: this.#namespaceOf(c.hostConfig['PidMode'], 'pid'),
-        ipc: this.#namespaceOf(c.hostConfig['IpcMode'], 'ipc'),
-      },
+      // An exec enters the container's own namespaces whatever the spec says: no donor is looked up for it.
+      namespacePaths: overrides.forExec
+        ? { pid: `/proc/${c.state.pid}/ns/pid`, ipc: `/proc/${c.state.pid}/ns/ipc` }
+        : { pid: this.#namespaceOf(c.hostConfig['PidMode'], 'pid'), ipc: this.#namespaceOf(c.hostConfig['IpcMode'], 'ipc') },
     });
     // The client's window size at create (docker sends ConsoleSize with -t): the first prompt is drawn right.
     const size = consoleSize(overrides.consoleSize ?? c.hostConfig['ConsoleSize']);
@@ -551,7 +562,7 @@ export class ContainerService {
 
   /** An exec's process: the container's own (capabilities, seccomp, env), with the exec's command and options. */
   async execProcess(c: ContainerRecord, opts: ExecProcessOptions): Promise<OciSpec['process']> {
-    const spec = await this.#spec(c, { user: opts.user, privileged: opts.privileged, tty: opts.tty, consoleSize: opts.consoleSize ?? null });
+    const spec = await this.#spec(c, { user: opts.user, privileged: opts.privileged, tty: opts.tty, consoleSize: opts.consoleSize ?? null, forExec: true });
     const base = spec.process;
     const env = [...base.env];
     for (const e of opts.env) {
@@ -698,15 +709,10 @@ export class ContainerService {
   /** `docker container prune`: removes every container that is not running, matching `until` and `label`. */
   async prune(filters: Filters): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
     filters.validate(['until', 'label', 'label!']);
-    const until = filters.get('until').map((u) => timestampToDate(parseTimestamps(u, this.#deps.now().getTime() / 1000)));
-    const candidates = this.#deps.metadata.view((tx) => tx.listContainers()).filter((c) => {
-      if (RUNNING.has(c.state.status)) return false;
-      if (until.some((u) => Date.parse(c.created) >= u.getTime())) return false;
-      const labels = c.config.Labels ?? {};
-      if (filters.has('label') && !filters.matchKVList('label', labels)) return false;
-      if (filters.get('label!').some((l) => labelMatches(l, labels))) return false;
-      return true;
-    });
+    const keep = pruneFilter(filters, this.#deps.now());
+    const candidates = this.#deps.metadata
+      .view((tx) => tx.listContainers())
+      .filter((c) => !RUNNING.has(c.state.status) && keep(new Date(c.created), c.config.Labels ?? {}));
     const deleted: string[] = [];
     let reclaimed = 0;
     for (const c of candidates) {
@@ -816,7 +822,7 @@ export class ContainerService {
           if ((status === 'paused' || status === 'running') && status !== c.state.status && c.state.status !== 'restarting') {
             this.#deps.metadata.update((tx) => tx.updateContainerState(c.id, { ...c.state, status }));
           }
-          this.#watch(c.id, task);
+          this.#watch(c, task);
           if (status === 'running' || status === 'paused') this.#startHealth(this.get(c.id), task);
           continue;
         }
@@ -872,13 +878,11 @@ export class ContainerService {
     this.#logRotation.close();
   }
 
-  #watch(id: string, task: Task): void {
+  #watch(c: ContainerRecord, task: Task): void {
+    const id = c.id;
     this.#tasks.set(id, task);
-    const c = this.#deps.metadata.view((tx) => tx.getContainer(id));
-    if (c) {
-      const { maxSize, maxFile } = logOptions(c.hostConfig);
-      if (maxSize > 0) this.#logRotation.watch(id, c.logPath, { maxSize, maxFile }, () => task.reopenLog());
-    }
+    const { maxSize, maxFile } = logOptions(c.hostConfig);
+    if (maxSize > 0) this.#logRotation.watch(id, c.logPath, { maxSize, maxFile }, () => task.reopenLog());
     task.wait().then(
       (exit) => this.#onExit(id, task, exit.exitCode, exit.exitedAt, exit.oomKilled),
       (err: unknown) => this.#deps.log.error('waiting for a container failed', { id, error: String(err) }),
@@ -1003,13 +1007,6 @@ export class ContainerService {
   }
 }
 
-/** Docker's exit codes for a process that could not be started: 127 not found, 126 not executable, else 128. */
-function startFailureCode(message: string): number {
-  if (/executable file not found|no such file or directory/i.test(message)) return 127;
-  if (/permission denied|is a directory/i.test(message)) return 126;
-  return 128;
-}
-
 function sameImageName(filter: string, imageName: string): boolean {
   try {
     return familiarString(withDefaultTag(parseReference(filter))) === familiarString(withDefaultTag(parseReference(imageName)));
@@ -1024,15 +1021,4 @@ function consoleSize(v: unknown): { height: number; width: number } | undefined 
   const [height, width] = v as unknown[];
   if (typeof height !== 'number' || typeof width !== 'number' || !(height > 0) || !(width > 0)) return undefined;
   return { height: Math.floor(height), width: Math.floor(width) };
-}
-
-/** `label!=k` or `label!=k=v` against a container's labels. */
-function labelMatches(filter: string, labels: Record<string, string>): boolean {
-  const eq = filter.indexOf('=');
-  if (eq < 0) return filter in labels;
-  return labels[filter.slice(0, eq)] === filter.slice(eq + 1);
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -7,6 +7,8 @@ import type { ExecProcess, OciSpec, Task } from '../../core/runtime.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../pkg/detach-keys.js';
 import { newId } from '../../pkg/ids.js';
 import type { Logger } from '../images/image-store-deps.js';
+import { delay } from '../../pkg/delay.js';
+import { startFailureCode } from './start-failure.js';
 import { runStdioSession, type AttachSink } from './stdio-session.js';
 
 /** What an exec needs from the container service. */
@@ -132,7 +134,7 @@ export class ExecService {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       e.state = 'exited';
-      e.exitCode = startFailureCode(message);
+      e.exitCode = startFailureCode(message, 126);
       e.markExited();
       if (opts.detach || !opts.sink || !isBerthError(err)) throw err;
       // The connection is already hijacked: Docker writes the error into the stream and the client reads the
@@ -279,14 +281,4 @@ export function parseExecConfig(raw: unknown, defaultDetachKeys: string = DEFAUL
     DetachKeys: str('DetachKeys') || defaultDetachKeys,
     ConsoleSize: consoleSize,
   };
-}
-
-/** Docker's exit codes for an exec that could not start: 127 not found, 126 not executable or other failure. */
-function startFailureCode(message: string): number {
-  if (/executable file not found|no such file or directory/i.test(message)) return 127;
-  return 126;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -3,39 +3,8 @@ import { describe, it } from 'node:test';
 
 import { InvalidArgumentError } from '../../core/errdefs.js';
 import { Filters } from '../../pkg/filters.js';
-import { EventLog, eventMatches, type EventClock, type EventInput, type EventMessage } from './event-log.js';
-
-/** A clock that moves only when told to, firing due timers as it goes. */
-class FakeClock implements EventClock {
-  t: number;
-  #timers = new Map<number, { at: number; fn: () => void }>();
-  #next = 1;
-  constructor(start = 1_700_000_000_000) {
-    this.t = start;
-  }
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.#next++;
-    this.#timers.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.#timers.delete(handle as number);
-  }
-  get pending(): number {
-    return this.#timers.size;
-  }
-  advance(ms: number): void {
-    this.t += ms;
-    for (const [id, timer] of [...this.#timers].sort((a, b) => a[1].at - b[1].at)) {
-      if (timer.at > this.t) continue;
-      this.#timers.delete(id);
-      timer.fn();
-    }
-  }
-}
+import { EventLog, eventMatches, type EventInput, type EventMessage } from './event-log.js';
+import { ManualClock } from './manual-clock.js';
 
 const container = (action: string, id = 'c0ffee1234567890', attrs: Record<string, string> = { image: 'busybox', name: 'web' }): EventInput => ({
   Type: 'container',
@@ -64,7 +33,7 @@ async function drainReady(it: AsyncIterator<EventMessage>): Promise<{ actions: s
 
 describe('EventLog.publish', () => {
   it('stamps scope and time and fills the legacy fields of container events, in Docker key order', () => {
-    const clock = new FakeClock(1_700_000_000_123);
+    const clock = new ManualClock(1_700_000_000_123);
     const log = new EventLog({ clock });
     const m = log.publish(container('start'));
     assert.equal(
@@ -76,7 +45,7 @@ describe('EventLog.publish', () => {
   });
 
   it('gives image events status and id but no from, and other events no legacy fields', () => {
-    const log = new EventLog({ clock: new FakeClock() });
+    const log = new EventLog({ clock: new ManualClock() });
     const image = log.publish({ Type: 'image', Action: 'tag', Actor: { ID: 'sha256:abc', Attributes: { name: 'busybox:1' } } });
     assert.deepEqual(Object.keys(image), ['status', 'id', 'Type', 'Action', 'Actor', 'scope', 'time', 'timeNano']);
     const net = log.publish({ Type: 'network', Action: 'connect', Actor: { ID: 'n1', Attributes: { name: 'bridge' } } });
@@ -87,7 +56,7 @@ describe('EventLog.publish', () => {
   });
 
   it('copies the attributes, so a publisher mutating its map later changes nothing', () => {
-    const log = new EventLog({ clock: new FakeClock() });
+    const log = new EventLog({ clock: new ManualClock() });
     const attrs = { name: 'a' };
     const m = log.publish(container('start', 'c1', attrs));
     attrs.name = 'b';
@@ -97,7 +66,7 @@ describe('EventLog.publish', () => {
 
 describe('EventLog.subscribe', () => {
   it('replays nothing without since or until, then delivers live events', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const log = new EventLog({ clock });
     log.publish(container('create'));
     const sub = log.subscribe();
@@ -109,7 +78,7 @@ describe('EventLog.subscribe', () => {
   });
 
   it('replays remembered events from since (inclusive), then follows live ones', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const log = new EventLog({ clock });
     log.publish(container('create'));
     clock.advance(1000);
@@ -124,7 +93,7 @@ describe('EventLog.subscribe', () => {
   });
 
   it('accepts since and until as Unix nanoseconds', async () => {
-    const clock = new FakeClock(1_000_000);
+    const clock = new ManualClock(1_000_000);
     const log = new EventLog({ clock });
     log.publish(container('a'));
     clock.advance(1);
@@ -136,7 +105,7 @@ describe('EventLog.subscribe', () => {
   });
 
   it('with only an until in the past replays every remembered event up to it and ends (as Docker)', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const log = new EventLog({ clock });
     log.publish(container('create'));
     clock.advance(10);
@@ -150,7 +119,7 @@ describe('EventLog.subscribe', () => {
   });
 
   it('ends exactly at a future until even when nothing happens', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const log = new EventLog({ clock });
     const sub = log.subscribe({ until: new Date(clock.now() + 5000) });
     const next = sub.next();
@@ -165,7 +134,7 @@ describe('EventLog.subscribe', () => {
   });
 
   it('delivers events queued before until fired, and drops events stamped after until', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const log = new EventLog({ clock });
     const sub = log.subscribe({ until: new Date(clock.now() + 100) });
     log.publish(container('a'));
@@ -176,7 +145,7 @@ describe('EventLog.subscribe', () => {
   });
 
   it('chains timers for an until beyond the 24.8-day setTimeout limit', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const log = new EventLog({ clock });
     const days40 = 40 * 24 * 3600 * 1000;
     const sub = log.subscribe({ until: new Date(clock.now() + days40) });
@@ -187,7 +156,7 @@ describe('EventLog.subscribe', () => {
   });
 
   it('ends when the signal aborts, dropping what was queued', async () => {
-    const log = new EventLog({ clock: new FakeClock() });
+    const log = new EventLog({ clock: new ManualClock() });
     const ac = new AbortController();
     const sub = log.subscribe({ signal: ac.signal });
     const waiting = sub.next();
@@ -199,14 +168,14 @@ describe('EventLog.subscribe', () => {
   });
 
   it('gives an already aborted signal an empty stream', async () => {
-    const log = new EventLog({ clock: new FakeClock() });
+    const log = new EventLog({ clock: new ManualClock() });
     const sub = log.subscribe({ signal: AbortSignal.abort() });
     assert.deepEqual(await drainReady(sub), { actions: [], ended: true });
     assert.equal(log.subscribers, 0);
   });
 
   it('unsubscribes when the consumer breaks out of for-await', async () => {
-    const log = new EventLog({ clock: new FakeClock() });
+    const log = new EventLog({ clock: new ManualClock() });
     const sub = log.subscribe();
     log.publish(container('a'));
     log.publish(container('b'));
@@ -218,7 +187,7 @@ describe('EventLog.subscribe', () => {
   });
 
   it('remembers only the last capacity events', async () => {
-    const log = new EventLog({ clock: new FakeClock(), capacity: 3 });
+    const log = new EventLog({ clock: new ManualClock(), capacity: 3 });
     for (const a of ['1', '2', '3', '4', '5']) log.publish(container(a));
     const sub = log.subscribe({ since: new Date(0) });
     assert.deepEqual((await drainReady(sub)).actions, ['3', '4', '5']);
@@ -226,7 +195,7 @@ describe('EventLog.subscribe', () => {
   });
 
   it('drops the oldest queued events of a subscriber that falls behind, keeping memory bounded', async () => {
-    const log = new EventLog({ clock: new FakeClock(), subscriberQueue: 3 });
+    const log = new EventLog({ clock: new ManualClock(), subscriberQueue: 3 });
     const sub = log.subscribe();
     for (const a of ['1', '2', '3', '4', '5']) log.publish(container(a));
     assert.equal(sub.dropped, 2);
@@ -235,7 +204,7 @@ describe('EventLog.subscribe', () => {
   });
 
   it('close ends every subscription; later ones get past events only', async () => {
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const log = new EventLog({ clock });
     const sub = log.subscribe();
     log.close();
@@ -246,7 +215,7 @@ describe('EventLog.subscribe', () => {
   });
 
   it('refuses a filter name Docker does not know, in Docker words', () => {
-    const log = new EventLog({ clock: new FakeClock() });
+    const log = new EventLog({ clock: new ManualClock() });
     assert.throws(
       () => log.subscribe({ filters: Filters.from({ bogus: 'x' }) }),
       (e: unknown) => e instanceof InvalidArgumentError && e.message === "invalid filter 'bogus'",
@@ -255,7 +224,7 @@ describe('EventLog.subscribe', () => {
   });
 
   it('applies filters to replayed and live events alike', async () => {
-    const log = new EventLog({ clock: new FakeClock() });
+    const log = new EventLog({ clock: new ManualClock() });
     log.publish(container('start', 'aaa', { name: 'one', image: 'busybox' }));
     log.publish(container('start', 'bbb', { name: 'two', image: 'busybox' }));
     const sub = log.subscribe({ since: new Date(0), filters: Filters.from({ container: 'two' }) });
@@ -267,7 +236,7 @@ describe('EventLog.subscribe', () => {
 });
 
 describe('eventMatches (moby daemon/events/filter.go)', () => {
-  const log = new EventLog({ clock: new FakeClock() });
+  const log = new EventLog({ clock: new ManualClock() });
   const start = log.publish(container('start', '4f2c9a0b1d2e', { name: 'web', image: 'busybox:1.36', 'com.example.tier': 'front' }));
   const health = log.publish(container('health_status: healthy', '4f2c9a0b1d2e', { name: 'web', image: 'busybox' }));
   const exec = log.publish(container('exec_start: sh -c true', '4f2c9a0b1d2e', { name: 'web', image: 'busybox', execID: 'e1' }));

@@ -11,8 +11,8 @@ import {
   parseRepositoryTag,
   withDefaultTag,
 } from '../../pkg/reference.js';
-import { parseTimestamps, timestampToDate } from '../../pkg/go-duration.js';
 import { removeGarbageFiles } from '../garbage.js';
+import { pruneFilter } from '../prune-filter.js';
 import { IMAGES_LOCK, type ImageStoreDeps } from './image-store-deps.js';
 import { isIdReference, resolveImage } from './image-resolver.js';
 
@@ -223,18 +223,13 @@ export class ImageService {
     const dangling = filters.get('dangling')[0] ?? 'true';
     if (!['true', 'false', '1', '0'].includes(dangling)) throw new InvalidArgumentError(`Invalid filter 'dangling=${dangling}'`);
     const danglingOnly = dangling === 'true' || dangling === '1';
-    const nowSeconds = this.#deps.now().getTime() / 1000;
-    const until = filters.get('until').map((u) => timestampToDate(parseTimestamps(u, nowSeconds)).getTime() / 1000);
+    const keep = pruneFilter(filters, this.#deps.now());
     const candidates = this.#deps.metadata.view((tx) =>
       tx.listImages().filter((img) => {
         if (tx.containersUsingImage(img.id).length > 0) return false;
         if (danglingOnly && tx.tagsOf(img.id).length > 0) return false;
         const cfg = parseConfig(img);
-        if (until.some((u) => unixSeconds(cfg.created) >= u)) return false;
-        const labels = cfg.config?.Labels ?? {};
-        if (filters.has('label') && !filters.matchKVList('label', labels)) return false;
-        if (filters.get('label!').some((l) => (l.includes('=') ? labels[l.slice(0, l.indexOf('='))] === l.slice(l.indexOf('=') + 1) : l in labels))) return false;
-        return true;
+        return keep(new Date(unixSeconds(cfg.created) * 1000), cfg.config?.Labels ?? {});
       }),
     );
     const deleted: DeleteRecord[] = [];
