@@ -48,6 +48,19 @@ describe('restart policies', () => {
     ok(['rm', 'alw']);
   });
 
+  it('a stop between two runs holds: during the cleanup, the back-off or a policy start under way', async () => {
+    // `true` exits at once, so the stops land in every phase of the restart loop over the rounds.
+    for (let round = 0; round < 6; round++) {
+      ok(['run', '-d', '--name', 'alw2', '--restart', 'always', 'busybox', 'true']);
+      await new Promise((r) => setTimeout(r, 40 * round));
+      ok(['stop', '-t', '1', 'alw2']);
+      const count = ok(['inspect', '-f', '{{.RestartCount}}', 'alw2']);
+      await new Promise((r) => setTimeout(r, 700));
+      assert.equal(ok(['inspect', '-f', '{{.State.Status}} {{.RestartCount}}', 'alw2']), `exited ${count}`, `round ${round}`);
+      ok(['rm', 'alw2']);
+    }
+  });
+
   it('bad policies are refused in Docker words', async () => {
     assert.match(docker(['run', '--restart', 'sometimes', 'busybox', 'true']).stderr, /invalid restart policy|unknown policy/);
     const r = await daemon().api('POST', '/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { AutoRemove: true, RestartPolicy: { Name: 'always' } } });

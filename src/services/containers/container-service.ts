@@ -212,6 +212,8 @@ export class ContainerService {
       const c = this.#deps.metadata.view((tx) => tx.getContainer(id));
       if (!c) throw noSuchContainer(idOrName);
       if (c.state.status === 'paused') throw new ConflictError('cannot start a paused container, try unpause instead');
+      // A policy restart goes ahead only if nothing (a stop, a user's start) settled the container meanwhile.
+      if (!opts.byUser && (c.state.status !== 'restarting' || c.state.manuallyStopped)) return;
       if (RUNNING.has(c.state.status) && !(c.state.status === 'restarting' && !this.#tasks.has(id))) throw new NotModifiedError('container already started');
       let task: Task | undefined;
       try {
@@ -388,14 +390,27 @@ export class ContainerService {
   }
 
   async stop(idOrName: string, opts: { timeout?: number; signal?: string }): Promise<void> {
-    const c = this.get(idOrName);
+    let c = this.get(idOrName);
     const sig = parseSignal(opts.signal || c.config.StopSignal || 'SIGTERM');
     if (!sig) throw new InvalidArgumentError(`Invalid signal: ${opts.signal ?? c.config.StopSignal ?? ''}`);
-    // The user's stop outranks the restart policy, also for a container waiting out its back-off.
-    if (this.#cancelRestart(c.id) && c.state.status === 'restarting') {
-      this.#deps.metadata.update((tx) => tx.updateContainerState(c.id, { ...c.state, status: 'exited', manuallyStopped: true }));
-      this.#publish(c, 'stop');
-      return;
+    // The user's stop outranks the restart policy, also between two runs: while the last run is cleaned up,
+    // while the back-off runs, and while a policy start is under way. Under the lock those are told apart: a
+    // policy start that got there first is stopped below like any running container.
+    if (c.state.status === 'restarting' && !this.#tasks.has(c.id)) {
+      const settled = await this.#deps.locks.withLock(c.id, () => {
+        this.#cancelRestart(c.id);
+        if (this.#tasks.has(c.id)) return false;
+        const now = this.#deps.metadata.view((tx) => tx.getContainer(c.id));
+        if (now?.state.status === 'restarting') {
+          this.#deps.metadata.update((tx) => tx.updateContainerState(c.id, { ...now.state, status: 'exited', manuallyStopped: true }));
+        }
+        return true;
+      });
+      if (settled) {
+        this.#publish(c, 'stop');
+        return;
+      }
+      c = this.get(c.id);
     }
     if (!RUNNING.has(c.state.status)) throw new NotModifiedError('container already stopped');
     const timeout = opts.timeout ?? (typeof c.config.StopTimeout === 'number' ? c.config.StopTimeout : 10);
@@ -936,7 +951,10 @@ export class ContainerService {
     await this.#deps.locks.withLock(id, () =>
       task.delete().catch((err: unknown) => this.#deps.log.warn('runtime cleanup failed', { id, error: String(err) })),
     );
-    if (decision.restart) this.#scheduleRestart(id, decision.delayMs);
+    // A stop may have settled the container while the last run was cleaned up.
+    if (decision.restart && this.#deps.metadata.view((tx) => tx.getContainer(id))?.state.status === 'restarting') {
+      this.#scheduleRestart(id, decision.delayMs);
+    }
   }
 
   #scheduleRestart(id: string, delayMs: number): void {
