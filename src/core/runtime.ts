@@ -135,6 +135,7 @@ export interface OciSpec {
     env: string[];
     cwd: string;
     capabilities?: Record<'bounding' | 'effective' | 'permitted' | 'inheritable' | 'ambient', string[]>;
+    /** A limit of RLIM_INFINITY means unlimited (the runtime writes it as 2^64-1). */
     rlimits?: { type: string; hard: number; soft: number }[];
     noNewPrivileges?: boolean;
     oomScoreAdj?: number;
@@ -156,4 +157,16 @@ export interface OciSpec {
   };
   annotations?: Record<string, string>;
   [extra: string]: unknown;
+}
+
+/**
+ * "Unlimited" for an rlimit in an OciSpec. The kernel's RLIM_INFINITY is 2^64-1, which a JavaScript number cannot
+ * hold (JSON.stringify would write 18446744073709552000, out of uint64 range): this stand-in is the largest double
+ * below it, and the runtime writes it out as exactly 2^64-1.
+ */
+export const RLIM_INFINITY = 2 ** 64 - 4096;
+
+/** An OciSpec (or its process) as JSON, with RLIM_INFINITY written exactly. */
+export function ociSpecJson(value: unknown): string {
+  return JSON.stringify(value).replace(/("(?:hard|soft)":)18446744073709548000\b/g, '$118446744073709551615');
 }

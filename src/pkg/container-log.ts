@@ -16,8 +16,6 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
  * logs` must.
  */
 export interface LogEntry {
-  /** When conmon read the (first piece of the) line, at millisecond precision. */
-  time: Date;
   /** The timestamp exactly as written, nanoseconds and offset included (for `docker logs --timestamps`). */
   timeNano: string;
   stream: 'stdout' | 'stderr';
@@ -46,9 +44,9 @@ type Stream = LogEntry['stream'];
 
 interface ParsedLine {
   timeNano: string;
-  epochNs: bigint;
   stream: Stream;
   partial: boolean;
+  /** The output bytes; for an `F` line they include the file line's newline, which is the program's. */
   content: Buffer;
 }
 
@@ -61,24 +59,39 @@ const MAX_JOINED = 1024 * 1024;
 /** Enough bytes of a line's start to classify it (timestamp + stream + tag). */
 const HEADER_BYTES = 128;
 
-/**
- * Streams the entries of a conmon k8s-file log. Memory stays bounded by one block and one joined line,
- * whatever the file's size; `tail` reads backwards from the end instead of through the whole file.
- */
+/** Streams the entries of a conmon k8s-file log one by one (see readContainerLogBatches). */
 export async function* readContainerLog(path: string, opts: ReadLogOptions = {}): AsyncGenerator<LogEntry, void, undefined> {
+  for await (const batch of readContainerLogBatches(path, opts)) yield* batch;
+}
+
+/**
+ * Streams the entries of a conmon k8s-file log, a batch per block read: a big log is read at the speed of the
+ * disk, not of one promise per line. The entries' bytes point into their own block (a fresh buffer per read),
+ * so a batch stays valid after the next one is read. Memory stays bounded by one block and one joined line,
+ * whatever the file's size; `tail` reads backwards from the end instead of through the whole file. Timestamps
+ * are parsed only when `since` or `until` asks for them.
+ */
+export async function* readContainerLogBatches(path: string, opts: ReadLogOptions = {}): AsyncGenerator<LogEntry[], void, undefined> {
   const { signal } = opts;
   const sinceNs = opts.since ? dateToNs(opts.since) : undefined;
   const untilNs = opts.until ? dateToNs(opts.until) : undefined;
+  const filtered = sinceNs !== undefined || untilNs !== undefined;
   const follower = opts.follow ? new Follower(path, opts) : undefined;
-  // Yields the entries that pass since/until; returns true once one is past `until` (the reader is finished).
-  function* emit(entries: Iterable<RawEntry>): Generator<LogEntry, boolean> {
-    for (const e of entries) {
-      if (untilNs !== undefined && e.epochNs > untilNs) return true;
-      if (sinceNs !== undefined && e.epochNs < sinceNs) continue;
-      yield { time: new Date(Number(e.epochNs / 1_000_000n)), timeNano: e.timeNano, stream: e.stream, line: e.line };
+  let finished = false;
+  // Keeps the entries that pass since/until; past `until` the reader is finished.
+  const keep = (out: LogEntry[], e: LogEntry): void => {
+    if (finished) return;
+    if (filtered) {
+      const ns = parseTimestamp(e.timeNano);
+      if (ns === undefined) return;
+      if (untilNs !== undefined && ns > untilNs) {
+        finished = true;
+        return;
+      }
+      if (sinceNs !== undefined && ns < sinceNs) return;
     }
-    return false;
-  }
+    out.push(e);
+  };
 
   let fh: FileHandle | undefined;
   try {
@@ -88,22 +101,28 @@ export async function* readContainerLog(path: string, opts: ReadLogOptions = {})
     if (opts.tail !== undefined && opts.tail >= 0) pos = await findTailStart(fh, (await fh.stat()).size, Math.floor(opts.tail));
     const assembler = new Assembler();
     const lines = new LineSplitter();
-    const buf = Buffer.allocUnsafe(BLOCK);
     for (;;) {
       if (signal?.aborted) return;
+      const buf = Buffer.allocUnsafe(BLOCK);
       const { bytesRead } = await fh.read(buf, 0, BLOCK, pos);
       if (bytesRead > 0) {
         pos += bytesRead;
-        for (const bytes of lines.push(buf.subarray(0, bytesRead))) {
+        const out: LogEntry[] = [];
+        lines.push(buf.subarray(0, bytesRead), (bytes) => {
           const parsed = parseLine(bytes);
-          if (parsed && (yield* emit(assembler.push(parsed)))) return;
-        }
+          if (parsed) assembler.push(parsed, (e) => keep(out, e));
+        });
+        if (out.length > 0) yield out;
+        if (finished) return;
         continue;
       }
       // At the end of what is written so far.
       if (!follower) break;
       // Whoever follows sees a prompt without its newline now, not once the line is finished.
-      if (yield* emit(assembler.flush())) return;
+      const out: LogEntry[] = [];
+      assembler.flush((e) => keep(out, e));
+      if (out.length > 0) yield out;
+      if (finished) return;
       const next = await follower.waitForMore(fh, pos);
       if (next === 'stop') break;
       if (next === 'aborted') return;
@@ -116,7 +135,9 @@ export async function* readContainerLog(path: string, opts: ReadLogOptions = {})
       }
     }
     // Output the program never ended with a newline is still output.
-    yield* emit(assembler.flush());
+    const out: LogEntry[] = [];
+    assembler.flush((e) => keep(out, e));
+    if (out.length > 0) yield out;
   } finally {
     follower?.close();
     await fh?.close();
@@ -137,13 +158,6 @@ async function openLog(path: string, follower: Follower | undefined): Promise<Fi
   }
 }
 
-interface RawEntry {
-  epochNs: bigint;
-  timeNano: string;
-  stream: Stream;
-  line: Buffer;
-}
-
 /**
  * Joins `P` pieces with the `F` that ends them. When the other stream's line comes in between, the pieces so far
  * are passed on as they are: entries stay in file order (as Docker's json-file, which stores each chunk), every
@@ -153,40 +167,35 @@ interface RawEntry {
 class Assembler {
   #pending: { first: ParsedLine; parts: Buffer[]; size: number } | undefined;
 
-  *push(p: ParsedLine): Generator<RawEntry> {
-    if (this.#pending && this.#pending.first.stream !== p.stream) yield* this.flush();
+  push(p: ParsedLine, emit: (e: LogEntry) => void): void {
+    if (this.#pending && this.#pending.first.stream !== p.stream) this.flush(emit);
     if (!this.#pending) {
       if (!p.partial) {
-        yield { epochNs: p.epochNs, timeNano: p.timeNano, stream: p.stream, line: Buffer.concat([p.content, NEWLINE]) };
+        emit({ timeNano: p.timeNano, stream: p.stream, line: p.content });
         return;
       }
       this.#pending = { first: p, parts: [], size: 0 };
     }
     const pend = this.#pending;
-    // A copy: the content points into the reader's block buffer, which the next read overwrites.
-    pend.parts.push(p.partial ? Buffer.from(p.content) : p.content);
+    pend.parts.push(p.content);
     pend.size += p.content.length;
-    if (!p.partial) {
-      pend.parts.push(NEWLINE);
-      yield* this.flush();
-    } else if (pend.size >= MAX_JOINED) {
-      yield* this.flush();
-    }
+    if (!p.partial || pend.size >= MAX_JOINED) this.flush(emit);
   }
 
   /** Passes on the pieces held so far (the other stream spoke, the file ended, or a follower must wait). */
-  *flush(): Generator<RawEntry> {
+  flush(emit: (e: LogEntry) => void): void {
     const pend = this.#pending;
     if (!pend) return;
     this.#pending = undefined;
     const { first } = pend;
-    yield { epochNs: first.epochNs, timeNano: first.timeNano, stream: first.stream, line: Buffer.concat(pend.parts) };
+    emit({ timeNano: first.timeNano, stream: first.stream, line: pend.parts.length === 1 ? pend.parts[0]! : Buffer.concat(pend.parts, pend.size) });
   }
 }
 
-const NEWLINE = Buffer.from('\n');
-
-/** Cuts a byte stream into file lines (without terminator); keeps an unfinished last line for the next chunk. */
+/**
+ * Cuts a byte stream into file lines, each with its terminating newline; keeps an unfinished last line for the
+ * next chunk. The lines point into the chunks, which the caller must not reuse.
+ */
 class LineSplitter {
   #carry: Buffer[] = [];
   #carryLen = 0;
@@ -198,23 +207,22 @@ class LineSplitter {
     this.#discarding = false;
   }
 
-  *push(chunk: Buffer): Generator<Buffer> {
+  push(chunk: Buffer, onLine: (line: Buffer) => void): void {
     let from = 0;
     for (let nl = chunk.indexOf(NL); nl >= 0; nl = chunk.indexOf(NL, from)) {
       if (this.#carryLen > 0 || this.#discarding) {
         const discarded = this.#discarding;
-        this.#carry.push(chunk.subarray(from, nl));
+        this.#carry.push(chunk.subarray(from, nl + 1));
         const bytes = Buffer.concat(this.#carry);
         this.reset();
-        if (!discarded) yield bytes;
+        if (!discarded) onLine(bytes);
       } else {
-        yield chunk.subarray(from, nl);
+        onLine(chunk.subarray(from, nl + 1));
       }
       from = nl + 1;
     }
     if (from === chunk.length || this.#discarding) return;
-    // A copy: the caller reuses its read buffer.
-    const rest = Buffer.from(chunk.subarray(from));
+    const rest = chunk.subarray(from);
     this.#carry.push(rest);
     this.#carryLen += rest.length;
     if (this.#carryLen > MAX_FILE_LINE) {
@@ -227,26 +235,34 @@ class LineSplitter {
 
 const TIMESTAMP = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/;
 
-/** Parses one file line (without its terminator); undefined for a line that is not in the format. */
+/**
+ * Parses one file line (with its terminator); undefined for a line that is not in the format. An `F` line's
+ * content keeps the terminator (it is the program's newline); a `P` line's drops it (conmon added it).
+ */
 function parseLine(bytes: Buffer): ParsedLine | undefined {
-  const h = parseHeader(bytes);
+  const end = bytes.length > 0 && bytes[bytes.length - 1] === NL ? bytes.length - 1 : bytes.length;
+  const h = parseHeader(bytes, end);
   if (!h) return undefined;
-  return { ...h, content: bytes.subarray(h.contentStart) };
+  return { timeNano: h.timeNano, stream: h.stream, partial: h.partial, content: bytes.subarray(h.contentStart, h.partial ? end : bytes.length) };
 }
 
-function parseHeader(bytes: Buffer): (Omit<ParsedLine, 'content'> & { contentStart: number }) | undefined {
+const STDOUT = Buffer.from(' stdout ');
+const STDERR = Buffer.from(' stderr ');
+
+/** Reads the header of a line whose content ends at `end`. The timestamp is checked for shape only. */
+function parseHeader(bytes: Buffer, end = bytes.length): { timeNano: string; stream: Stream; partial: boolean; contentStart: number } | undefined {
   const sp1 = bytes.indexOf(0x20);
-  if (sp1 < 0 || sp1 > 40) return undefined;
-  const sp2 = bytes.indexOf(0x20, sp1 + 1);
-  if (sp2 < 0) return undefined;
-  const streamText = bytes.toString('latin1', sp1 + 1, sp2);
-  if (streamText !== 'stdout' && streamText !== 'stderr') return undefined;
-  const tag = bytes[sp2 + 1];
-  if ((tag !== 0x50 && tag !== 0x46) || (bytes.length > sp2 + 2 && bytes[sp2 + 2] !== 0x20)) return undefined;
+  if (sp1 < 20 || sp1 > 40 || sp1 + 9 > end) return undefined;
+  let stream: Stream;
+  if (bytes.compare(STDOUT, 0, 8, sp1, sp1 + 8) === 0) stream = 'stdout';
+  else if (bytes.compare(STDERR, 0, 8, sp1, sp1 + 8) === 0) stream = 'stderr';
+  else return undefined;
+  const tag = bytes[sp1 + 8];
+  if ((tag !== 0x50 && tag !== 0x46) || (end > sp1 + 9 && bytes[sp1 + 9] !== 0x20)) return undefined;
+  // Shape of "YYYY-MM-DDTHH:MM:SS": enough to tell a header from damage without parsing the date.
+  if (bytes[4] !== 0x2d || bytes[7] !== 0x2d || bytes[10] !== 0x54 || bytes[13] !== 0x3a || bytes[16] !== 0x3a) return undefined;
   const timeNano = bytes.toString('latin1', 0, sp1);
-  const epochNs = parseTimestamp(timeNano);
-  if (epochNs === undefined) return undefined;
-  return { timeNano, epochNs, stream: streamText, partial: tag === 0x50, contentStart: Math.min(bytes.length, sp2 + 3) };
+  return { timeNano, stream, partial: tag === 0x50, contentStart: Math.min(end, sp1 + 10) };
 }
 
 /**

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { useTestDaemon } from '../harness.js';
 
@@ -76,6 +77,8 @@ describe('limits', () => {
 
   it('--ulimit and --shm-size', () => {
     assert.equal(ok(['run', '--rm', '--ulimit', 'nofile=123:456', 'busybox', 'sh', '-c', 'ulimit -n; ulimit -Hn']), '123\n456');
+    // -1 is the kernel's RLIM_INFINITY exactly, not merely a huge number.
+    assert.equal(ok(['run', '--rm', '--ulimit', 'core=-1', 'busybox', 'sh', '-c', 'ulimit -c; ulimit -Hc']), 'unlimited\nunlimited');
     assert.match(ok(['run', '--rm', '--shm-size', '8m', 'busybox', 'df', '-k', '/dev/shm']), /\s8192\s/);
   });
 });
@@ -119,7 +122,14 @@ describe('isolation', () => {
     const pid = ok(['inspect', '-f', '{{.State.Pid}}', 'nsown']);
     assert.equal(ipcOf(['--ipc', 'container:nsown']), readlinkSync(`/proc/${pid}/ns/ipc`));
     assert.equal(ipcOf(['--ipc', 'host']), readlinkSync('/proc/self/ns/ipc'));
+    // POSIX shared memory is /dev/shm: a joiner sees the donor's files, and the donor's tmpfs goes with it.
+    ok(['exec', 'nsown', 'sh', '-c', 'echo shared > /dev/shm/seg']);
+    assert.equal(ok(['run', '--rm', '--ipc', 'container:nsown', 'busybox', 'cat', '/dev/shm/seg']), 'shared');
+    assert.equal(ok(['run', '--rm', 'busybox', 'ls', '/dev/shm']), '', 'a private IPC namespace has its own /dev/shm');
     assert.equal(ok(['run', '--rm', '--uts', 'host', 'busybox', 'hostname']), hostname());
+    const shmDir = join(daemon().dataRoot, 'containers', ok(['inspect', '-f', '{{.Id}}', 'nsown']), 'shm');
+    assert.ok(readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${shmDir} `), 'the shareable /dev/shm is a host tmpfs');
     ok(['rm', '-f', 'nsown']);
+    assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${shmDir} `), 'and it is unmounted on removal');
   });
 });

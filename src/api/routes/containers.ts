@@ -1,7 +1,8 @@
 import { InvalidArgumentError } from '../../core/errdefs.js';
 import { parseFilters } from '../../pkg/filters.js';
 import { parseTimestamps, timestampToDate } from '../../pkg/go-duration.js';
-import { encodeFrame, STDERR, STDOUT } from '../../pkg/stdcopy.js';
+import { encodeFrame, FRAME_HEADER_SIZE, STDERR, STDOUT } from '../../pkg/stdcopy.js';
+import type { LogEntry } from '../../pkg/container-log.js';
 import type { Duplex } from 'node:stream';
 import { parseDetachKeys } from '../../pkg/detach-keys.js';
 import type { ContainerService, WaitCondition } from '../../services/containers/container-service.js';
@@ -179,7 +180,7 @@ async function logs(containers: ContainerService, ctx: RequestContext): Promise<
   const since = parseTime(q.get('since'));
   const until = parseTime(q.get('until'));
   const timestamps = boolParam(q, 'timestamps');
-  const { tty, entries } = containers.logs(ctx.params['id']!, {
+  const { tty, batches } = containers.logs(ctx.params['id']!, {
     follow: boolParam(q, 'follow'),
     tail,
     since,
@@ -189,37 +190,43 @@ async function logs(containers: ContainerService, ctx: RequestContext): Promise<
   const res = requireResponse(ctx);
   res.writeHead(200, { 'Content-Type': tty ? RAW : MULTIPLEXED });
   res.flushHeaders();
-  // Entries are small (one line each): write them in batches. A batch goes out when it is big, or as soon as
-  // the reader waits for the disk or for new output (a follower sees each line at once).
-  let batch: Buffer[] = [];
-  let batchBytes = 0;
-  let scheduled = false;
-  const flush = (): boolean => {
-    scheduled = false;
-    if (batch.length === 0 || res.destroyed) return true;
-    const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
-    batch = [];
-    batchBytes = 0;
-    return res.write(data);
-  };
-  for await (const e of entries) {
-    if ((e.stream === 'stdout' && !stdout) || (e.stream === 'stderr' && !stderr)) continue;
-    const line = timestamps ? Buffer.concat([Buffer.from(`${dockerTimestamp(e.timeNano)} `), e.line]) : e.line;
-    const chunk = tty ? line : encodeFrame(e.stream === 'stdout' ? STDOUT : STDERR, line);
-    batch.push(chunk);
-    batchBytes += chunk.length;
-    if (batchBytes >= LOG_BATCH_BYTES) {
-      if (!flush()) await drained(res, ctx.signal);
-    } else if (!scheduled) {
-      scheduled = true;
-      setImmediate(flush);
-    }
+  // The reader hands over a block's worth of entries at a time (and at once whenever it waits for the disk or
+  // for new output, so a follower sees each line as it comes): one write per batch.
+  for await (const batch of batches) {
+    const data = encodeLogBatch(batch, { stdout, stderr, tty, timestamps });
+    if (data.length > 0 && !res.destroyed && !res.write(data)) await drained(res, ctx.signal);
   }
-  flush();
   res.end();
 }
 
-const LOG_BATCH_BYTES = 64 * 1024;
+/** A batch of log entries as one buffer: raw with a TTY, else multiplexed frames; with a timestamp when asked. */
+function encodeLogBatch(batch: LogEntry[], opts: { stdout: boolean; stderr: boolean; tty: boolean; timestamps: boolean }): Buffer {
+  const header = opts.tty ? 0 : FRAME_HEADER_SIZE;
+  const picked: { e: LogEntry; prefix: string }[] = [];
+  let size = 0;
+  for (const e of batch) {
+    if (!(e.stream === 'stdout' ? opts.stdout : opts.stderr)) continue;
+    const prefix = opts.timestamps ? `${dockerTimestamp(e.timeNano)} ` : '';
+    picked.push({ e, prefix });
+    size += header + prefix.length + e.line.length;
+  }
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const { e, prefix } of picked) {
+    const len = prefix.length + e.line.length;
+    if (!opts.tty) {
+      out[at] = e.stream === 'stdout' ? STDOUT : STDERR;
+      out[at + 1] = 0;
+      out[at + 2] = 0;
+      out[at + 3] = 0;
+      out.writeUInt32BE(len, at + 4);
+      at += FRAME_HEADER_SIZE;
+    }
+    if (prefix) at += out.write(prefix, at, 'latin1');
+    at += e.line.copy(out, at);
+  }
+  return out;
+}
 
 /** Docker prints log timestamps as RFC 3339 with nine fractional digits in UTC ("...Z"). */
 export function dockerTimestamp(conmonTime: string): string {

@@ -5,7 +5,7 @@ import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
-import type { Exit, ExecOptions, ExecProcess, TaskIO } from '../../core/runtime.js';
+import { ociSpecJson, type Exit, type ExecOptions, type ExecProcess, type TaskIO } from '../../core/runtime.js';
 import { AlreadyExistsError, FailedPreconditionError, InternalError, InvalidArgumentError } from '../../core/errdefs.js';
 import { openAttachInDir } from './attach.js';
 import { execError, runningConmon, stopConmon } from './conmon.js';
@@ -66,7 +66,7 @@ export async function startExec(ctx: ExecContext, containerId: string, opts: Exe
   let launched: Launched | undefined;
   try {
     await mkdir(files.exitDir);
-    await writeFile(files.processSpec, JSON.stringify({ ...opts.process, terminal: opts.tty }));
+    await writeFile(files.processSpec, ociSpecJson({ ...opts.process, terminal: opts.tty }));
     launched = await launchExecConmon(ctx, containerId, dir, opts);
     const startTime = await processStartTime(launched.pid);
     const exec = new RuncConmonExec({ containerId, execId: opts.execId, dir, tty: opts.tty, pid: launched.pid, startTime, io: launched.io, sync: launched.sync });

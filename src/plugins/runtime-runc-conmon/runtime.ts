@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 
-import type { Runtime, Task, TaskCreateOptions } from '../../core/runtime.js';
+import { ociSpecJson, type Runtime, type Task, type TaskCreateOptions } from '../../core/runtime.js';
 import { AlreadyExistsError, isBerthError } from '../../core/errdefs.js';
 import { isMountPoint, mountAll, unmount } from '../../pkg/mounter.js';
 import { launchConmon, stopConmon } from './conmon.js';
@@ -81,7 +81,7 @@ export class RuncConmonRuntime implements Runtime {
       await mkdir(rootfs);
       await mountAll(opts.rootfs, rootfs, { signal });
       const spec = { ...opts.spec, root: { ...opts.spec.root, path: rootfs } };
-      await writeFile(layout.config(id), JSON.stringify(spec));
+      await writeFile(layout.config(id), ociSpecJson(spec));
       const pid = await launchConmon({
         conmonPath: this.#conmonPath,
         runcPath: this.#runc.path,

@@ -36,6 +36,7 @@ import { resolveGroups, resolveUser } from './user-lookup.js';
 import type { ExecProcessOptions } from './exec-service.js';
 import { HealthMonitor, resolveHealthcheck, type ProbeConfig } from './health-monitor.js';
 import { LogRotation, readRotatedLog } from './log-rotation.js';
+import { mountSharedShm, sharedShmDir, unmountSharedShm } from './shared-shm.js';
 import { parsePsOutput } from './ps-output.js';
 import { RestartTracker, restartOnDaemonStart } from './restart-policy.js';
 import { applyUpdate, linuxResources, logOptions, restartPolicyOf } from './host-config.js';
@@ -217,6 +218,7 @@ export class ContainerService {
       if (RUNNING.has(c.state.status) && !(c.state.status === 'restarting' && !this.#tasks.has(id))) throw new NotModifiedError('container already started');
       let task: Task | undefined;
       try {
+        if (c.hostConfig['IpcMode'] === 'shareable') await mountSharedShm(c.dir, shmSizeOf(c));
         const spec = await this.#spec(c);
         const logOpts = logOptions(c.hostConfig);
         task = await this.#deps.runtime.create({
@@ -236,6 +238,7 @@ export class ContainerService {
         await task.start();
       } catch (err) {
         if (task) await task.delete().catch(() => undefined);
+        await unmountSharedShm(c.dir).catch(() => undefined);
         const message = err instanceof Error ? err.message : String(err);
         const status = c.state.status === 'restarting' ? 'exited' : c.state.status;
         this.#deps.metadata.update((tx) => tx.updateContainerState(c.id, { ...c.state, status, exitCode: startFailureCode(message, 128), error: message }));
@@ -365,6 +368,7 @@ export class ContainerService {
       namespacePaths: overrides.forExec
         ? { pid: `/proc/${c.state.pid}/ns/pid`, ipc: `/proc/${c.state.pid}/ns/ipc` }
         : { pid: this.#namespaceOf(c.hostConfig['PidMode'], 'pid'), ipc: this.#namespaceOf(c.hostConfig['IpcMode'], 'ipc') },
+      shmPath: overrides.forExec ? undefined : this.#shmPathOf(c),
     });
     // The client's window size at create (docker sends ConsoleSize with -t): the first prompt is drawn right.
     const size = consoleSize(overrides.consoleSize ?? c.hostConfig['ConsoleSize']);
@@ -374,6 +378,14 @@ export class ContainerService {
 
   #cgroupsPath(id: string): string {
     return `${this.#deps.cgroupParent}/${id}`;
+  }
+
+  /** The shared /dev/shm to bind: a shareable container's own, or the donor's for IpcMode `container:<x>`. */
+  #shmPathOf(c: ContainerRecord): string | undefined {
+    const mode = c.hostConfig['IpcMode'];
+    if (mode === 'shareable') return sharedShmDir(c.dir);
+    if (typeof mode === 'string' && mode.startsWith('container:')) return sharedShmDir(this.get(mode.slice('container:'.length)).dir);
+    return undefined;
   }
 
   /** `container:<name>` modes join that container's namespace, which must be running. */
@@ -762,17 +774,17 @@ export class ContainerService {
     });
   }
 
-  /** Log entries for `docker logs`; with `follow`, they keep coming until the container exits. */
+  /** Log entries for `docker logs`, in batches; with `follow`, they keep coming until the container exits. */
   logs(
     idOrName: string,
     opts: { follow: boolean; tail?: number; since?: Date; until?: Date; signal: AbortSignal },
-  ): { tty: boolean; entries: AsyncIterable<LogEntry> } {
+  ): { tty: boolean; batches: AsyncIterable<LogEntry[]> } {
     const c = this.get(idOrName);
     const running = RUNNING.has(c.state.status);
     const done = opts.follow && running ? this.#next('exit', c.id) : Promise.resolve(0);
     return {
       tty: c.config.Tty === true,
-      entries: readRotatedLog(c.logPath, logOptions(c.hostConfig).maxFile, { ...opts, follow: opts.follow && running, done }),
+      batches: readRotatedLog(c.logPath, logOptions(c.hostConfig).maxFile, { ...opts, follow: opts.follow && running, done }),
     };
   }
 
@@ -948,9 +960,10 @@ export class ContainerService {
       tx.updateContainerState(id, { ...c.state, status, pid: 0, exitCode, finishedAt, oomKilled, ...(health ? { health } : {}) }),
     );
     this.#events.emit(`exit:${id}`, exitCode);
-    await this.#deps.locks.withLock(id, () =>
-      task.delete().catch((err: unknown) => this.#deps.log.warn('runtime cleanup failed', { id, error: String(err) })),
-    );
+    await this.#deps.locks.withLock(id, async () => {
+      await task.delete().catch((err: unknown) => this.#deps.log.warn('runtime cleanup failed', { id, error: String(err) }));
+      await unmountSharedShm(c.dir).catch((err: unknown) => this.#deps.log.warn('shm unmount failed', { id, error: String(err) }));
+    });
     // A stop may have settled the container while the last run was cleaned up.
     if (decision.restart && this.#deps.metadata.view((tx) => tx.getContainer(id))?.state.status === 'restarting') {
       this.#scheduleRestart(id, decision.delayMs);
@@ -992,6 +1005,7 @@ export class ContainerService {
   async #removeFiles(c: ContainerRecord, task: Task | undefined): Promise<void> {
     const warn = (what: string) => (err: unknown) => this.#deps.log.warn(what, { id: c.id, error: String(err) });
     if (task) await task.delete().catch(warn('runtime cleanup failed'));
+    await unmountSharedShm(c.dir).catch(warn('shm unmount failed'));
     await this.#deps.snapshotter.remove(c.snapshotId).catch(warn('snapshot removal failed'));
     await rm(c.dir, { recursive: true, force: true }).catch(warn('container directory removal failed'));
   }
@@ -1039,4 +1053,10 @@ function consoleSize(v: unknown): { height: number; width: number } | undefined 
   const [height, width] = v as unknown[];
   if (typeof height !== 'number' || typeof width !== 'number' || !(height > 0) || !(width > 0)) return undefined;
   return { height: Math.floor(height), width: Math.floor(width) };
+}
+
+/** ShmSize in bytes (the host config has Docker's 64 MiB default filled in). */
+function shmSizeOf(c: ContainerRecord): number {
+  const v = c.hostConfig['ShmSize'];
+  return typeof v === 'number' && v > 0 ? v : 64 * 1024 * 1024;
 }

@@ -45,12 +45,12 @@ test('reads rotated files as one log, and tail spans files', async () => {
   await writeFile(path, line(5));
   await appendFile(path, line(6));
   const all: string[] = [];
-  for await (const e of readRotatedLog(path, 3, {})) all.push(e.line.toString().trim());
+  for await (const b of readRotatedLog(path, 3, {})) for (const e of b) all.push(e.line.toString().trim());
   assert.deepEqual(all, ['line 1', 'line 2', 'line 3', 'line 4', 'line 5', 'line 6']);
   const tail: string[] = [];
-  for await (const e of readRotatedLog(path, 3, { tail: 3 })) tail.push(e.line.toString().trim());
+  for await (const b of readRotatedLog(path, 3, { tail: 3 })) for (const e of b) tail.push(e.line.toString().trim());
   assert.deepEqual(tail, ['line 4', 'line 5', 'line 6']);
   const tail1: string[] = [];
-  for await (const e of readRotatedLog(path, 3, { tail: 1 })) tail1.push(e.line.toString().trim());
+  for await (const b of readRotatedLog(path, 3, { tail: 1 })) for (const e of b) tail1.push(e.line.toString().trim());
   assert.deepEqual(tail1, ['line 6']);
 });

@@ -1,6 +1,6 @@
 import { rename, rm, stat } from 'node:fs/promises';
 
-import { readContainerLog, type LogEntry, type ReadLogOptions } from '../../pkg/container-log.js';
+import { readContainerLogBatches, type LogEntry, type ReadLogOptions } from '../../pkg/container-log.js';
 import type { Logger } from '../images/image-store-deps.js';
 
 export interface RotationLimits {
@@ -94,34 +94,34 @@ export async function logFiles(path: string, maxFile: number): Promise<string[]>
 }
 
 /**
- * Reads a rotated log as one: the older files (only as many of their last entries as `tail` still needs), then
- * the live file, followed when asked. Memory stays bounded by `tail`.
+ * Reads a rotated log as one, in batches: the older files (only as many of their last entries as `tail` still
+ * needs), then the live file, followed when asked. Memory stays bounded by `tail`.
  */
-export async function* readRotatedLog(path: string, maxFile: number, opts: ReadLogOptions): AsyncGenerator<LogEntry, void, undefined> {
+export async function* readRotatedLog(path: string, maxFile: number, opts: ReadLogOptions): AsyncGenerator<LogEntry[], void, undefined> {
   const files = await logFiles(path, maxFile);
   const older = files.slice(0, -1);
   if (older.length === 0) {
-    yield* readContainerLog(path, opts);
+    yield* readContainerLogBatches(path, opts);
     return;
   }
   const base: ReadLogOptions = { since: opts.since, until: opts.until, signal: opts.signal };
   if (opts.tail === undefined || opts.tail < 0) {
-    for (const f of older) yield* readContainerLog(f, base);
-    yield* readContainerLog(path, opts);
+    for (const f of older) yield* readContainerLogBatches(f, base);
+    yield* readContainerLogBatches(path, opts);
     return;
   }
   // Count backwards from the live file: whatever it lacks of `tail` comes from the newest older files.
   let needed = opts.tail;
   let live = 0;
-  for await (const _ of readContainerLog(path, { tail: needed, signal: opts.signal })) live++;
+  for await (const batch of readContainerLogBatches(path, { tail: needed, signal: opts.signal })) live += batch.length;
   needed -= live;
   const parts: LogEntry[][] = [];
   for (let i = older.length - 1; i >= 0 && needed > 0; i--) {
     const entries: LogEntry[] = [];
-    for await (const e of readContainerLog(older[i]!, { ...base, tail: needed })) entries.push(e);
+    for await (const batch of readContainerLogBatches(older[i]!, { ...base, tail: needed })) entries.push(...batch);
     needed -= entries.length;
     parts.unshift(entries);
   }
-  for (const entries of parts) yield* entries;
-  yield* readContainerLog(path, { ...opts, tail: live });
+  for (const entries of parts) if (entries.length > 0) yield entries;
+  yield* readContainerLogBatches(path, { ...opts, tail: live });
 }

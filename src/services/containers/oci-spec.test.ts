@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ZERO_TIME, type ContainerRecord } from '../../core/containers.js';
-import type { OciSpec } from '../../core/runtime.js';
+import { ociSpecJson, type OciSpec } from '../../core/runtime.js';
 import { KNOWN_CAPABILITIES } from './host-config.js';
 import {
   buildOciSpec,
@@ -123,10 +123,10 @@ describe('buildOciSpec: resources', () => {
       throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1024 }],
     });
   });
-  it('turns ulimits into rlimits, -1 into RLIM_INFINITY as Go would write it', () => {
+  it('turns ulimits into rlimits, -1 into RLIM_INFINITY, written as exactly 2^64-1', () => {
     const s = specFor({ Ulimits: [{ Name: 'nofile', Soft: 123, Hard: 456 }, { Name: 'memlock', Soft: -1, Hard: -1 }] });
     assert.deepEqual(s.process.rlimits?.[0], { type: 'RLIMIT_NOFILE', hard: 456, soft: 123 });
-    assert.match(JSON.stringify(s.process.rlimits?.[1]), /^\{"type":"RLIMIT_MEMLOCK","hard":18446744073709548000,"soft":18446744073709548000\}$/);
+    assert.equal(ociSpecJson(s.process.rlimits?.[1]), '{"type":"RLIMIT_MEMLOCK","hard":18446744073709551615,"soft":18446744073709551615}');
     assert.equal(specFor({}).process.rlimits, undefined, 'none unless asked: runc keeps the daemon’s');
   });
   it('sizes /dev/shm from ShmSize and sets the OOM score', () => {

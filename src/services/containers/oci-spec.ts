@@ -2,7 +2,7 @@ import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from 'node
 import { join } from 'node:path';
 import type { ContainerRecord } from '../../core/containers.js';
 import { FailedPreconditionError, InternalError, InvalidArgumentError } from '../../core/errdefs.js';
-import type { OciSpec } from '../../core/runtime.js';
+import { RLIM_INFINITY, type OciSpec } from '../../core/runtime.js';
 import {
   currentCapabilities,
   KNOWN_CAPABILITIES,
@@ -488,12 +488,6 @@ function addBlkioDevices(resources: OciLinuxResources, host: Record<string, unkn
 }
 
 // -- rlimits, sysctls, seccomp ---------------------------------------------------------------------------------
-
-/**
- * RLIM_INFINITY (uint64 max) for a -1 limit. JSON.stringify cannot write 2^64-1 exactly; the largest double below
- * it prints as 18446744073709548000, which Go decodes as a uint64 that is unlimited in practice.
- */
-const RLIM_INFINITY = 2 ** 64 - 4096;
 
 function ulimitsToRlimits(ulimits: Ulimit[] | null | undefined): { type: string; hard: number; soft: number }[] {
   const limit = (n: number): number => (n < 0 ? RLIM_INFINITY : n);
