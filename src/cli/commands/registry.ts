@@ -41,7 +41,7 @@ export function parseListenAddress(addr: string): { host: string | undefined; po
 }
 
 async function serve(opts: ServeOptions): Promise<void> {
-  const { HtpasswdCheck, RegistryServer, TokenIssuer } = await import('../../registry/index.js');
+  const { HtpasswdCheck, parseHtpasswd, RegistryServer, TokenIssuer } = await import('../../registry/index.js');
   const { host, port } = parseListenAddress(opts.addr);
   if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw new StatusError('--tls-cert and --tls-key must be given together', 1);
   if (opts.tokenAuth && opts.htpasswd === undefined) throw new StatusError('--token-auth needs --htpasswd: the token endpoint checks credentials against it', 1);
@@ -52,7 +52,7 @@ async function serve(opts: ServeOptions): Promise<void> {
       throw new StatusError(`cannot read ${what} ${path}: ${(e as Error).message}`, 1);
     }
   };
-  const htpasswd = opts.htpasswd === undefined ? undefined : new HtpasswdCheck((await import('../../registry/auth.js')).parseHtpasswd(read('htpasswd file', opts.htpasswd).toString('utf8')));
+  const htpasswd = opts.htpasswd === undefined ? undefined : new HtpasswdCheck(parseHtpasswd(read('htpasswd file', opts.htpasswd).toString('utf8')));
   const auth = !htpasswd
     ? ({ mode: 'none' } as const)
     : opts.tokenAuth
