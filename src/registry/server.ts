@@ -411,7 +411,11 @@ export class RegistryServer {
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://registry');
     const method = req.method ?? 'GET';
-    const path = url.pathname;
+    // Route on the path as sent: URL parsing would resolve `..` and `%2e%2e` segments into another repository's
+    // name, where distribution's grammar check must see them and refuse.
+    const raw = req.url ?? '/';
+    const q = raw.indexOf('?');
+    const path = q === -1 ? raw : raw.slice(0, q);
     const realm = (): string => `${this.#base(req)}/token`;
     const base = this.#base(req);
 
@@ -441,7 +445,12 @@ export class RegistryServer {
       const m = route.re.exec(path);
       if (!m) continue;
       const name = m[1]!;
-      const param = decodeURIComponent(m[2] ?? '');
+      let param: string;
+      try {
+        param = decodeURIComponent(m[2] ?? '');
+      } catch {
+        throw new RegistryError('NAME_INVALID', { message: 'invalid path encoding', detail: { path } });
+      }
       const entry = route.methods[method];
       if (!entry) throw new RegistryError('UNSUPPORTED');
       await authorize(this.#auth, req.headers.authorization, [{ type: 'repository', name, actions: entry.actions }], realm);
