@@ -3,7 +3,7 @@
  * reaches (the manifest itself, its config and layers; an index's children are revisions of their own), sweep
  * every other blob, and drop repository layer links whose blob is gone. Like distribution's, it must run while
  * no client is pushing (the server stopped or read-only): a blob uploaded but not yet referenced by a manifest
- * looks unreferenced. With `deleteUntagged`, revisions no tag points at are forgotten first (distribution's -m).
+ * looks unreferenced. Uploads started more than a week ago are deleted too. With `deleteUntagged`, revisions no tag points at are forgotten first (distribution's -m).
  */
 import { parseManifest } from './manifests.js';
 import type { BlobDigest } from './names.js';
@@ -13,9 +13,13 @@ export interface GcResult {
   marked: number;
   deleted: { digest: string; size: number }[];
   untaggedManifests: string[];
+  purgedUploads: string[];
 }
 
-export async function garbageCollect(storage: RegistryStorage, options: { dryRun?: boolean; deleteUntagged?: boolean; log?: (line: string) => void } = {}): Promise<GcResult> {
+/** Uploads older than this are abandoned (distribution's default `purgeuploads.age`). */
+export const UPLOAD_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+
+export async function garbageCollect(storage: RegistryStorage, options: { dryRun?: boolean; deleteUntagged?: boolean; log?: (line: string) => void; now?: Date } = {}): Promise<GcResult> {
   const log = options.log ?? (() => undefined);
   const marked = new Set<string>();
   const untagged: string[] = [];
@@ -65,5 +69,7 @@ export async function garbageCollect(storage: RegistryStorage, options: { dryRun
       }
     }
   }
-  return { marked: marked.size, deleted, untaggedManifests: untagged };
+  const purgedUploads = await storage.purgeUploads(new Date((options.now ?? new Date()).getTime() - UPLOAD_MAX_AGE_MS), { dryRun: options.dryRun });
+  for (const u of purgedUploads) log(`upload ${u} is abandoned${options.dryRun ? '' : ', deleting'}`);
+  return { marked: marked.size, deleted, untaggedManifests: untagged, purgedUploads };
 }

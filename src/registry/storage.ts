@@ -365,6 +365,35 @@ export class RegistryStorage {
     return out;
   }
 
+  /**
+   * Deletes uploads started before `before` (distribution's upload purging): an abandoned upload would otherwise
+   * hold its partial bytes forever. Returns the `<name>/<uuid>` of each.
+   */
+  async purgeUploads(before: Date, options: { dryRun?: boolean } = {}): Promise<string[]> {
+    const purged: string[] = [];
+    const walk = async (dir: string, prefix: string): Promise<void> => {
+      for (const e of await listDir(dir)) {
+        if (e === '_uploads') {
+          for (const uuid of await listDir(join(dir, e))) {
+            let started: Date;
+            try {
+              started = new Date((await readFile(join(dir, e, uuid, 'startedat'), 'utf8')).trim());
+            } catch {
+              started = new Date(0);
+            }
+            if (!(started < before)) continue;
+            purged.push(`${prefix}/${uuid}`);
+            if (!options.dryRun) await rm(join(dir, e, uuid), { recursive: true, force: true });
+          }
+        } else if (!e.startsWith('_')) {
+          await walk(join(dir, e), prefix === '' ? e : `${prefix}/${e}`);
+        }
+      }
+    };
+    await walk(join(this.root, 'repositories'), '');
+    return purged;
+  }
+
   async deleteBlobFile(d: BlobDigest): Promise<void> {
     await rm(this.blobPath(d), { force: true });
   }

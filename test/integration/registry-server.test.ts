@@ -345,6 +345,11 @@ describe('distribution API', () => {
     assert.equal(errorCode(await call(reg(), 'HEAD', `/v2/gc/gone/blobs/${gone.layer}`).then(() => call(reg(), 'GET', `/v2/gc/gone/blobs/${gone.layer}`))), 'BLOB_UNKNOWN');
     assert.equal(errorCode(await call(reg(), 'DELETE', `/v2/gc/gone/blobs/${gone.layer}`)), 'BLOB_UNKNOWN');
 
+    // An upload abandoned a week ago, and one in progress.
+    const stale = new URL((await call(reg(), 'POST', '/v2/gc/keep/blobs/uploads/')).headers.get('location')!);
+    const fresh = new URL((await call(reg(), 'POST', '/v2/gc/keep/blobs/uploads/')).headers.get('location')!);
+    const staleUuid = stale.pathname.split('/').pop()!;
+    writeFileSync(join(reg().root, 'repositories/gc/keep/_uploads', staleUuid, 'startedat'), new Date(Date.now() - 8 * 24 * 3600 * 1000).toISOString());
     const hexOf = (d: string) => d.slice('sha256:'.length);
     const gc = (args: string[]) => spawnSync(process.execPath, [join(REPO, 'bin/berth'), 'registry', 'garbage-collect', '--root', reg().root, ...args], { encoding: 'utf8' });
     const dry = gc(['--dry-run']);
@@ -352,8 +357,12 @@ describe('distribution API', () => {
     assert.match(dry.stdout, new RegExp(`blob eligible for deletion: ${gone.digest}`));
     assert.match(dry.stdout, new RegExp(`blob eligible for deletion: ${gone.layer}`));
     assert.ok(blobFiles(reg().root).includes(hexOf(gone.layer)), 'a dry run deletes nothing');
+    assert.match(dry.stdout, new RegExp(`upload gc/keep/${staleUuid} is abandoned`));
+    assert.equal((await call(reg(), 'GET', stale.href)).status, 204, 'a dry run keeps the upload');
     const real = gc([]);
     assert.equal(real.status, 0, real.stderr);
+    assert.equal(errorCode(await call(reg(), 'GET', stale.href)), 'BLOB_UPLOAD_UNKNOWN');
+    assert.equal((await call(reg(), 'GET', fresh.href)).status, 204);
     const left = blobFiles(reg().root);
     assert.ok(!left.includes(hexOf(gone.layer)) && !left.includes(hexOf(gone.digest)));
     assert.ok(left.includes(hexOf(keep.layer)) && left.includes(hexOf(keep.digest)) && left.includes(hexOf(tagOnly.digest)));
