@@ -510,7 +510,7 @@ describe('TLS', () => {
 });
 
 describe('berth registry CLI', () => {
-  it('refuses a bad listen address and half a TLS configuration', () => {
+  it('refuses a bad listen address, half a TLS configuration and a missing root to collect', () => {
     const run = (args: string[]) => spawnSync(process.execPath, [join(REPO, 'bin/berth'), 'registry', 'serve', '--root', join(tmp, 'cli-root'), ...args], { encoding: 'utf8', timeout: 15_000 });
     const bad = run(['--addr', 'nonsense']);
     assert.equal(bad.status, 1);
@@ -518,5 +518,8 @@ describe('berth registry CLI', () => {
     const half = run(['--addr', '127.0.0.1:0', '--tls-cert', '/nonexistent']);
     assert.equal(half.status, 1);
     assert.match(half.stderr, /--tls-cert and --tls-key must be given together/);
+    const gc = spawnSync(process.execPath, [join(REPO, 'bin/berth'), 'registry', 'garbage-collect', '--root', join(tmp, 'no-such-root')], { encoding: 'utf8', timeout: 15_000 });
+    assert.equal(gc.status, 1);
+    assert.match(gc.stderr, /registry root .*no-such-root does not exist/);
   });
 });

@@ -4,7 +4,7 @@
  * berthd, so it is the one CLI command that imports src/registry directly; that module is loaded only when a
  * registry command runs, keeping every other command's start-up unchanged.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { handle } from '../action.js';
 import { addCommand, addGroup, NO_ARGS, type DockerCommand } from '../command.js';
 import { StatusError } from '../errors.js';
@@ -86,6 +86,7 @@ async function serve(opts: ServeOptions): Promise<void> {
 }
 
 async function collect(opts: GcOptions): Promise<void> {
+  if (!existsSync(opts.root)) throw new StatusError(`registry root ${opts.root} does not exist`, 1);
   const { garbageCollect, RegistryStorage } = await import('../../registry/index.js');
   const result = await garbageCollect(new RegistryStorage(opts.root), {
     dryRun: opts.dryRun === true,
