@@ -20,42 +20,53 @@ export default tseslint.config(
   },
   layer(
     ['src/pkg/**/*.ts'],
-    ['**/core/**', '!**/core/errdefs.js', '!**/core/mount.js', '**/plugins/**', '**/services/**', '**/api/**', '**/daemon/**', '**/client/**', '**/cli/**', 'better-sqlite3', 'node-unix-socket'],
+    ['**/registry/**', '**/core/**', '!**/core/errdefs.js', '!**/core/mount.js', '**/plugins/**', '**/services/**', '**/api/**', '**/daemon/**', '**/client/**', '**/cli/**', 'better-sqlite3', 'node-unix-socket'],
     'src/pkg holds leaf helpers: it may import only src/pkg (and core/errdefs and core/mount, plain value types).',
   ),
   layer(
     ['src/core/**/*.ts'],
-    ['**/plugins/**', '**/services/**', '**/api/**', '**/daemon/**', '**/client/**', '**/cli/**', 'better-sqlite3', 'node-unix-socket'],
+    ['**/registry/**', '**/plugins/**', '**/services/**', '**/api/**', '**/daemon/**', '**/client/**', '**/cli/**', 'better-sqlite3', 'node-unix-socket'],
     'src/core holds contracts and pure logic: it may import only src/core and src/pkg.',
   ),
   layer(
     ['src/plugins/**/*.ts'],
-    ['**/services/**', '**/api/**', '**/daemon/**', '**/client/**', '**/cli/**'],
+    ['**/registry/**', '**/services/**', '**/api/**', '**/daemon/**', '**/client/**', '**/cli/**'],
     'Plugins implement core contracts: they may import src/core and src/pkg only (daemon/ wires them).',
   ),
   layer(
     ['src/services/**/*.ts'],
-    ['**/plugins/**', '**/api/**', '**/daemon/**', '**/client/**', '**/cli/**', 'better-sqlite3', 'node-unix-socket'],
+    ['**/registry/**', '**/plugins/**', '**/api/**', '**/daemon/**', '**/client/**', '**/cli/**', 'better-sqlite3', 'node-unix-socket'],
     'Services speak to contracts in src/core, never to plugins, the API or the CLI.',
   ),
   layer(
     ['src/api/**/*.ts'],
-    ['**/plugins/**', '**/daemon/**', '**/client/**', '**/cli/**', 'better-sqlite3', 'node-unix-socket'],
+    ['**/registry/**', '**/plugins/**', '**/daemon/**', '**/client/**', '**/cli/**', 'better-sqlite3', 'node-unix-socket'],
     'The API layer forwards to services; it never reaches plugins or the daemon.',
   ),
   layer(
     ['src/client/**/*.ts'],
-    ['**/core/**', '**/plugins/**', '**/services/**', '**/api/**', '**/daemon/**', '**/cli/**', 'better-sqlite3', 'node-unix-socket'],
+    ['**/registry/**', '**/core/**', '**/plugins/**', '**/services/**', '**/api/**', '**/daemon/**', '**/cli/**', 'better-sqlite3', 'node-unix-socket'],
     'The client speaks HTTP only: it may import src/pkg.',
   ),
   layer(
     ['src/cli/**/*.ts'],
-    ['**/core/**', '**/plugins/**', '**/services/**', '**/api/**', '**/daemon/**', 'better-sqlite3', 'node-unix-socket'],
+    ['**/core/**', '**/plugins/**', '**/services/**', '**/api/**', '**/daemon/**', '**/registry/**', 'better-sqlite3', 'node-unix-socket'],
     'The CLI has no back door: it speaks to berthd only through src/client.',
+  ),
+  // `berth registry serve` runs the registry server in-process (no berthd involved): only this file may load it.
+  layer(
+    ['src/cli/commands/registry.ts'],
+    ['**/core/**', '**/plugins/**', '**/services/**', '**/api/**', '**/daemon/**', 'better-sqlite3', 'node-unix-socket'],
+    'The CLI has no back door: it speaks to berthd only through src/client (registry.ts alone may start src/registry).',
+  ),
+  layer(
+    ['src/registry/**/*.ts'],
+    ['**/core/**', '**/plugins/**', '**/services/**', '**/api/**', '**/daemon/**', '**/client/**', '**/cli/**', 'better-sqlite3', 'node-unix-socket'],
+    'src/registry is a standalone distribution server: it may import only src/pkg (and node builtins, bcryptjs).',
   ),
   layer(
     ['src/daemon/**/*.ts'],
-    ['**/client/**', '**/cli/**'],
+    ['**/registry/**', '**/client/**', '**/cli/**'],
     'The daemon composes plugins, services and the API; it never uses the CLI or client.',
   ),
 );
