@@ -660,6 +660,8 @@ export class ContainerService {
         tx.deleteContainer(id);
         tx.deleteSnapshot(c.snapshotId);
       });
+      await this.#volumes.release(c);
+      if (opts.volumes) await this.#volumes.removeAnonymous(c);
       this.#events.emit(`removed:${id}`, final.state.exitCode);
       this.#publish(c, 'destroy');
       this.#forget(id);
@@ -667,8 +669,6 @@ export class ContainerService {
       const leftover = this.#tasks.get(id) ?? (await this.#deps.runtime.load(id).catch(() => undefined));
       this.#tasks.delete(id);
       await this.#removeFiles(c, leftover);
-      await this.#volumes.release(c);
-      if (opts.volumes) await this.#volumes.removeAnonymous(c);
     });
     await this.#deps.images.collectGarbage();
   }
@@ -948,14 +948,15 @@ export class ContainerService {
         tx.deleteContainer(id);
         tx.deleteSnapshot(c.snapshotId);
       });
+      // `--rm` takes the container's anonymous volumes with it (the CLI's auto-remove is a remove with `v`),
+      // before the waiters hear of the removal.
+      await this.#volumes.removeAnonymous(c);
       this.#events.emit(`exit:${id}`, exitCode);
       this.#events.emit(`removed:${id}`, exitCode);
       this.#publish(c, 'destroy');
       this.#forget(id);
       this.#endPendingAttaches(id);
       await this.#deps.locks.withLock(id, () => this.#removeFiles(c, task));
-      // `--rm` takes the container's anonymous volumes with it (the CLI's auto-remove is a remove with `v`).
-      await this.#volumes.removeAnonymous(c);
       await this.#deps.images.collectGarbage();
       return;
     }
