@@ -7,6 +7,7 @@ import type { OciSpec } from '../../core/runtime.js';
 import type { MountPoint } from '../../core/volumes.js';
 import { exec } from '../../pkg/exec.js';
 import { mountAll, unmount } from '../../pkg/mounter.js';
+import { validateVolumeName } from '../volumes/volume-service.js';
 import { tmpfsOptions } from './host-config.js';
 
 /**
@@ -240,21 +241,30 @@ export async function resolveMounts(
     }
   }
 
+  // Everything is parsed and checked before any volume is made, so a refused container leaves no volume behind.
   const explicit = new Set<string>();
-  for (const raw of stringList(hostConfig['Binds'])) {
-    const mp = parseBind(raw);
+  const binds = stringList(hostConfig['Binds']).map(parseBind);
+  for (const mp of binds) {
     if (explicit.has(mp.Destination) || tmpfs.has(mp.Destination)) throw new InvalidArgumentError(`Duplicate mount point: ${mp.Destination}`);
+    if (mp.Name) validateVolumeName(mp.Name, 'create');
+    explicit.add(mp.Destination);
+  }
+  const specs = apiMounts(hostConfig['Mounts']).map((m) => ({ m, mp: parseApiMount(m, exists) }));
+  for (const { m, mp } of specs) {
+    if (explicit.has(mp.Destination)) throw new InvalidArgumentError(`Duplicate mount point: ${m.Target ?? ''}`);
+    if (mp.Name) validateVolumeName(mp.Name, 'create');
+    explicit.add(mp.Destination);
+  }
+
+  for (const mp of binds) {
     if (mp.Type === 'volume') {
       const v = await host.ensureVolume(mp.Name ?? '', { driver: hostConfig['VolumeDriver'] as string | undefined });
       Object.assign(mp, { Name: v.name, Source: v.mountpoint, Driver: v.driver, Mode: mp.Mode || (v.driver === 'local' ? 'z' : '') });
     }
-    explicit.add(mp.Destination);
     points.set(mp.Destination, mp);
   }
 
-  for (const m of apiMounts(hostConfig['Mounts'])) {
-    const mp = parseApiMount(m, exists);
-    if (explicit.has(mp.Destination)) throw new InvalidArgumentError(`Duplicate mount point: ${m.Target ?? ''}`);
+  for (const { m, mp } of specs) {
     if (mp.Type === 'volume') {
       const opts = m.VolumeOptions;
       const v = await host.ensureVolume(mp.Name ?? '', {
@@ -264,7 +274,6 @@ export async function resolveMounts(
       });
       Object.assign(mp, { Name: v.name, Source: v.mountpoint, Driver: v.driver, Mode: v.driver === 'local' ? 'z' : '' });
     }
-    explicit.add(mp.Destination);
     points.set(mp.Destination, mp);
   }
 
