@@ -19,6 +19,7 @@ import { registerPruneCommands } from './commands/prune.js';
 import { registerEventsCommands } from './commands/events.js';
 import { registerStatsCommands } from './commands/stats.js';
 import { registerRegistryCommands } from './commands/registry.js';
+import { registerVolumeCommands } from './commands/volumes.js';
 
 export function buildProgram(): DockerCommand {
   const program = new DockerCommand(BIN);
@@ -51,6 +52,7 @@ export function buildProgram(): DockerCommand {
   const container = addGroup(program, 'container', 'Manage containers');
   const image = addGroup(program, 'image', 'Manage images');
   const system = addGroup(program, 'system', 'Manage Berth');
+  const volume = addGroup(program, 'volume', 'Manage volumes');
   registerSystemCommands(program);
   registerInspectCommands(program, container, image);
   registerImageCommands(program, image);
@@ -63,6 +65,7 @@ export function buildProgram(): DockerCommand {
   registerEventsCommands(program, system);
   registerStatsCommands(program, container);
   registerRegistryCommands(program);
+  registerVolumeCommands(volume);
 
   // `berth help [COMMAND...]`, as cobra provides it.
   const help = addCommand(program, { name: 'help', use: '[command]', short: 'Help about any command', args: { kind: 'any' }, hidden: true });

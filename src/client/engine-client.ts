@@ -27,6 +27,7 @@ import type {
   TopResponse,
   UpdateConfig,
   UpdateResponse,
+  Volume,
   VolumePruneReport,
   ContainerCreateBody,
   ContainerCreateResponse,
@@ -541,6 +542,24 @@ export class EngineClient {
 
   networkPrune(filters?: Filters): Promise<NetworkPruneReport> {
     return this.json<NetworkPruneReport>('POST', '/networks/prune', { query: { filters: encodeFilters(filters) } });
+  }
+
+  // -- volumes ---------------------------------------------------------------------------------------------------
+
+  volumeCreate(body: { Name?: string; Driver?: string; DriverOpts?: Record<string, string>; Labels?: Record<string, string> }): Promise<Volume> {
+    return this.json<Volume>('POST', '/volumes/create', { body });
+  }
+
+  volumeList(filters?: Filters): Promise<{ Volumes: Volume[] | null; Warnings: string[] | null }> {
+    return this.json('GET', '/volumes', { query: { filters: encodeFilters(filters) } });
+  }
+
+  volumeInspectRaw(name: string): Promise<{ value: unknown; raw: string }> {
+    return this.inspectRaw(`/volumes/${pathEscape(name)}`);
+  }
+
+  volumeRemove(name: string, opts: { force?: boolean } = {}): Promise<void> {
+    return this.call('DELETE', `/volumes/${pathEscape(name)}`, { query: { force: opts.force ? '1' : undefined } });
   }
 
   volumePrune(filters?: Filters): Promise<VolumePruneReport> {

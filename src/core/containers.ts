@@ -1,4 +1,5 @@
 import type { Digest } from '../pkg/digest.js';
+import type { MountPoint } from './volumes.js';
 
 /**
  * Container model as the Engine API shapes it. `ContainerConfig` and `HostConfig` are stored as the client
@@ -104,4 +105,6 @@ export interface ContainerRecord {
   /** Directory holding hosts, hostname, resolv.conf and the log. */
   dir: string;
   restartCount: number;
+  /** Volumes, bind mounts and `--mount` tmpfs mounts, resolved at create (absent in records made before volumes). */
+  mounts?: MountPoint[];
 }

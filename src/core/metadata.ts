@@ -1,5 +1,6 @@
 import type { Digest } from '../pkg/digest.js';
 import type { ContainerRecord, ContainerState } from './containers.js';
+import type { VolumeRecord } from './volumes.js';
 
 /**
  * MetadataStore: the one truth about what exists — blobs, layers, images, references, containers and the
@@ -74,6 +75,13 @@ export interface ReadTx {
   containersUsingImage(imageId: Digest): ContainerRecord[];
 
   listSnapshotIds(): string[];
+
+  getVolume(name: string): VolumeRecord | undefined;
+  listVolumes(): VolumeRecord[];
+  /** Ids of the containers (running or not) that use the volume. */
+  volumeUsers(name: string): string[];
+  /** Every (volume, container) use, for listing many volumes at once. */
+  listVolumeUses(): { volume: string; containerId: string }[];
 }
 
 export interface WriteTx extends ReadTx {
@@ -93,6 +101,11 @@ export interface WriteTx extends ReadTx {
   updateContainerState(id: string, state: ContainerState, opts?: { restartCount?: number }): void;
   renameContainer(id: string, name: string): void;
   deleteContainer(id: string): void;
+  putVolume(volume: VolumeRecord): void;
+  /** Fails (a foreign key) while a container uses the volume: callers check `volumeUsers` first for Docker's words. */
+  deleteVolume(name: string): void;
+  /** Records which volumes a container uses; forgotten with the container. */
+  setContainerVolumes(containerId: string, names: string[]): void;
   /**
    * Forgets every layer no image or container needs (following parent links), every layer snapshot no layer
    * owns and every blob nothing references, and returns what it forgot so the caller can delete the files

@@ -13,6 +13,9 @@ import { containerStatsRoutes } from '../api/routes/container-stats.js';
 import { eventRoutes } from '../api/routes/events.js';
 import { execRoutes } from '../api/routes/exec.js';
 import { emptyPruneRoutes } from '../api/routes/prune-empty.js';
+import { volumeRoutes } from '../api/routes/volumes.js';
+import { LocalVolumeDriver } from '../plugins/volumes-local/index.js';
+import { VolumeService } from '../services/volumes/volume-service.js';
 import { diskUsageRoutes, systemRoutes } from '../api/routes/system.js';
 import { LocalContentStore } from '../plugins/content-local/index.js';
 import { TarDiffer } from '../plugins/diff-tar/index.js';
@@ -69,6 +72,7 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
   const store: ImageStoreDeps = { metadata, content, snapshotter, differ, locks, now, log };
   const events = new EventLog();
   const images = new ImageService(store);
+  const volumes = new VolumeService({ metadata, driver: await LocalVolumeDriver.open(join(config.dataRoot, 'volumes')), events, now, log });
   const containers = new ContainerService({
     events,
     initPath: findInit(),
@@ -83,6 +87,7 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
     cgroupParent: config.cgroupParent,
     cgroupV2,
     hostResolvConf: '/etc/resolv.conf',
+    volumes,
   });
 
   const execs = new ExecService({ host: containers, events, log });
@@ -106,12 +111,13 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
 
   const routes: Route[] = [
     ...systemRoutes(system, BERTH_VERSION),
-    ...diskUsageRoutes({ metadata, containers, images }),
+    ...diskUsageRoutes({ metadata, containers, images, volumes }),
     ...eventRoutes(events),
     ...containerRoutes(containers),
     ...containerStatsRoutes((idOrName) => containers.statsTarget(idOrName)),
     ...execRoutes(execs),
     ...imageRoutes(images, store),
+    ...volumeRoutes(volumes),
     ...emptyPruneRoutes(),
     ...notInSwarmRoutes(),
   ];

@@ -103,7 +103,7 @@ export function containerRoutes(containers: ContainerService): Route[] {
       path: '/containers/{id}',
       handler: async (ctx) => {
         if (boolParam(ctx.query, 'link')) throw new InvalidArgumentError('berth does not support legacy links');
-        await containers.remove(ctx.params['id']!, { force: boolParam(ctx.query, 'force') });
+        await containers.remove(ctx.params['id']!, { force: boolParam(ctx.query, 'force'), volumes: boolParam(ctx.query, 'v') });
         sendNoContent(ctx);
       },
     },

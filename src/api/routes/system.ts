@@ -3,6 +3,7 @@ import type { ContainerService } from '../../services/containers/container-servi
 import type { ImageService } from '../../services/images/image-service.js';
 import { diskUsage } from '../../services/system/disk-usage.js';
 import type { SystemService } from '../../services/system/system-service.js';
+import type { VolumeService } from '../../services/volumes/volume-service.js';
 import { requireResponse, sendJson } from '../http-context.js';
 import { API_VERSION, type Route } from '../router.js';
 
@@ -38,6 +39,6 @@ export function systemRoutes(system: SystemService, version: string): Route[] {
 }
 
 /** `GET /system/df`. */
-export function diskUsageRoutes(deps: { metadata: MetadataStore; containers: ContainerService; images: ImageService }): Route[] {
+export function diskUsageRoutes(deps: { metadata: MetadataStore; containers: ContainerService; images: ImageService; volumes: VolumeService }): Route[] {
   return [{ method: 'GET', path: '/system/df', handler: async (ctx) => sendJson(ctx, 200, await diskUsage({ ...deps, apiVersion: ctx.apiVersion })) }];
 }

@@ -113,6 +113,7 @@ function defaults(): ContainerFlags {
     ulimit: [],
     volume: [],
     volumesFrom: [],
+    mount: [],
   };
 }
 
@@ -385,4 +386,18 @@ test('parseCpus and parseUlimit follow docker’s opts', () => {
   assert.throws(() => parseUlimit('core=-1:5'), /soft: -1 \(unlimited\), hard: 5/);
   assert.throws(() => parseUlimit('nofile'), /invalid ulimit argument: nofile/);
   assert.throws(() => parseUlimit('nofile=1:2:3'), /too many limit value arguments - 1:2:3/);
+});
+
+test('--mount fields become the API mount (docker opts/mount.go), bad fields in docker words', async () => {
+  const mount = ['type=volume,src=v,dst=/d,volume-nocopy,volume-opt=o=size=1m,volume-label=a=b', 'type=tmpfs,dst=/t,tmpfs-size=1m,tmpfs-mode=1770,ro'];
+  const { body } = buildCreateRequest({ ...defaults(), mount }, ['img'], noEnv, base);
+  const rejectsWith = (p: Promise<unknown>, re: RegExp): Promise<void> => assert.rejects(p, (e: Error) => re.test(e.message));
+  assert.deepEqual(body.HostConfig?.['Mounts'], [
+    { Type: 'volume', Source: 'v', Target: '/d', VolumeOptions: { NoCopy: true, DriverConfig: { Name: '', Options: { o: 'size=1m' } }, Labels: { a: 'b' } } },
+    { Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: 1048576, Mode: 0o1770 }, ReadOnly: true },
+  ]);
+  await rejectsWith(parseRun(['--mount', 'type=bind,src=/a', 'img']), /^invalid argument "type=bind,src=\/a" for "--mount" flag: target is required\n/);
+  await rejectsWith(parseRun(['--mount', 'type=tmpfs,dst=/a,volume-nocopy', 'img']), /cannot mix 'volume-\*' options with mount type 'tmpfs'/);
+  await rejectsWith(parseRun(['--mount', 'dst=/a,bogus=1', 'img']), /unexpected key 'bogus' in 'bogus=1'/);
+  await rejectsWith(parseRun(['--mount', 'dst=/a,weird', 'img']), /invalid field 'weird' must be a key=value pair/);
 });

@@ -10,6 +10,7 @@ import { quote } from '../../pkg/go-fmt.js';
 import { parseGoDurationNs } from '../../pkg/go-duration.js';
 import { ramInBytes } from '../../pkg/units.js';
 import type { DockerCommand } from '../command.js';
+import { parseMountFlag } from './mount-flag.js';
 
 /** The parsed flag values commander hands us (attribute names as commander derives them). */
 export interface ContainerFlags {
@@ -89,6 +90,7 @@ export interface ContainerFlags {
   uts?: string;
   volume: string[];
   volumesFrom: string[];
+  mount: string[];
   workdir?: string;
   quiet?: boolean;
 }
@@ -167,6 +169,7 @@ export function addContainerFlags(cmd: DockerCommand): void {
     .checked('--shm-size <bytes>', 'Size of /dev/shm', ramInBytes)
     .str('--stop-signal <string>', 'Signal to stop the container')
     .int('--stop-timeout <int>', 'Timeout (in seconds) to stop a container');
+  checkedList(cmd, '--mount <mount>', 'Attach a filesystem mount to the container', (v) => void parseMountFlag(v));
   checkedList(cmd, '--sysctl <map>', 'Sysctl options', validateSysctl);
   cmd
     .list('--tmpfs <list>', 'Mount a tmpfs directory')
@@ -823,6 +826,7 @@ export function buildCreateRequest(
   // Field order follows Go's HostConfig struct, so the body reads like docker's.
   const hostConfig: HostConfig = {
     Binds: binds.length > 0 ? binds : null,
+    ...(flags.mount.length > 0 ? { Mounts: flags.mount.map(parseMountFlag) } : {}),
     ContainerIDFile: flags.cidfile ?? '',
     LogConfig: { Type: flags.logDriver ?? '', Config: logConfig },
     NetworkMode: networkMode,

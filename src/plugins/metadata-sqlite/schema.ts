@@ -61,4 +61,22 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX containers_by_image ON containers(image_id);
   `,
+  // volumes: named volumes and which containers use them. A volume in use cannot be deleted (the foreign key),
+  // and a container's uses go with it.
+  `
+  CREATE TABLE volumes (
+    name        TEXT PRIMARY KEY,
+    driver      TEXT NOT NULL,
+    options     TEXT NOT NULL DEFAULT '{}',
+    labels      TEXT NOT NULL DEFAULT '{}',
+    created_at  TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE container_volumes (
+    container_id  TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+    volume_name   TEXT NOT NULL REFERENCES volumes(name),
+    PRIMARY KEY (container_id, volume_name)
+  ) WITHOUT ROWID;
+  CREATE INDEX container_volumes_by_volume ON container_volumes(volume_name);
+  `,
 ];

@@ -169,3 +169,30 @@ describe('SqliteMetadataStore', () => {
     store.close();
   });
 });
+
+describe('volumes (migration 2)', () => {
+  it('keeps volumes with their options and labels; a volume in use cannot be deleted; uses go with the container', () => {
+    const { store } = fresh();
+    seedImage(store, d('1'), [d('a')], 'vl');
+    const vol = { name: 'data', driver: 'local', options: { type: 'tmpfs' }, labels: { a: 'b' }, createdAt: '2026-01-01T00:00:00Z' };
+    const id = '9a'.repeat(32);
+    store.update((tx) => {
+      tx.putVolume(vol);
+      tx.putVolume({ ...vol, name: 'spare' });
+      tx.putSnapshot('cv', 'active');
+      tx.putContainer(container(id, 'user', d('1'), d('a'), 'cv'));
+      tx.setContainerVolumes(id, ['data', 'data']);
+    });
+    assert.deepEqual(store.view((tx) => tx.getVolume('data')), vol);
+    assert.deepEqual(store.view((tx) => tx.listVolumes().map((v) => v.name)), ['data', 'spare']);
+    assert.deepEqual(store.view((tx) => tx.volumeUsers('data')), [id]);
+    assert.deepEqual(store.view((tx) => tx.listVolumeUses()), [{ volume: 'data', containerId: id }]);
+    assert.throws(() => store.update((tx) => tx.deleteVolume('data')), /FOREIGN KEY constraint failed/);
+    assert.throws(() => store.update((tx) => tx.setContainerVolumes(id, ['unknown'])), /FOREIGN KEY constraint failed/);
+    store.update((tx) => tx.deleteContainer(id));
+    assert.deepEqual(store.view((tx) => tx.volumeUsers('data')), []);
+    store.update((tx) => tx.deleteVolume('data'));
+    assert.equal(store.view((tx) => tx.getVolume('data')), undefined);
+    store.close();
+  });
+});

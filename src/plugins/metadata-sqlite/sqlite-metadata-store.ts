@@ -12,6 +12,7 @@ import type {
   TagRecord,
   WriteTx,
 } from '../../core/metadata.js';
+import type { VolumeRecord } from '../../core/volumes.js';
 import type { Digest } from '../../pkg/digest.js';
 import { MIGRATIONS } from './schema.js';
 
@@ -29,6 +30,13 @@ interface LayerRow {
   parent_chain_id: Digest | null;
   snapshot_id: string;
   size: number;
+}
+interface VolumeRow {
+  name: string;
+  driver: string;
+  options: string;
+  labels: string;
+  created_at: string;
 }
 interface ContainerRow {
   id: string;
@@ -137,6 +145,13 @@ export class SqliteMetadataStore implements MetadataStore {
       state: JSON.parse(r.state) as ContainerState,
       restartCount: r.restart_count,
     });
+    const toVolume = (r: VolumeRow): VolumeRecord => ({
+      name: r.name,
+      driver: r.driver,
+      options: JSON.parse(r.options) as Record<string, string>,
+      labels: JSON.parse(r.labels) as Record<string, string>,
+      createdAt: r.created_at,
+    });
     const forget = (id: string): void => {
       this.#records.delete(id);
       this.#written.add(id);
@@ -180,6 +195,17 @@ export class SqliteMetadataStore implements MetadataStore {
           toContainer,
         ),
       listSnapshotIds: () => pluck<string>('SELECT id FROM snapshots'),
+      getVolume: (name) => {
+        const r = get<VolumeRow>('SELECT * FROM volumes WHERE name = ?', name);
+        return r && toVolume(r);
+      },
+      listVolumes: () => all<VolumeRow>('SELECT * FROM volumes ORDER BY name').map(toVolume),
+      volumeUsers: (name) => pluck<string>('SELECT container_id FROM container_volumes WHERE volume_name = ? ORDER BY container_id', name),
+      listVolumeUses: () =>
+        all<{ volume_name: string; container_id: string }>('SELECT volume_name, container_id FROM container_volumes').map((r) => ({
+          volume: r.volume_name,
+          containerId: r.container_id,
+        })),
 
       putBlob: (b: BlobRecord) => {
         run('INSERT OR IGNORE INTO blobs (digest, size, media_type) VALUES (?, ?, ?)', b.digest, b.size, b.mediaType);
@@ -263,6 +289,24 @@ export class SqliteMetadataStore implements MetadataStore {
       deleteContainer: (id) => {
         forget(id);
         run('DELETE FROM containers WHERE id = ?', id);
+      },
+      putVolume: (v) => {
+        run(
+          `INSERT INTO volumes (name, driver, options, labels, created_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (name) DO UPDATE SET driver = excluded.driver, options = excluded.options, labels = excluded.labels`,
+          v.name,
+          v.driver,
+          JSON.stringify(v.options),
+          JSON.stringify(v.labels),
+          v.createdAt,
+        );
+      },
+      deleteVolume: (name) => {
+        run('DELETE FROM volumes WHERE name = ?', name);
+      },
+      setContainerVolumes: (containerId, names) => {
+        run('DELETE FROM container_volumes WHERE container_id = ?', containerId);
+        for (const n of new Set(names)) run('INSERT INTO container_volumes (container_id, volume_name) VALUES (?, ?)', containerId, n);
       },
       collectGarbage: (): GarbageCollected => {
         // Mark: every layer an image lists or a container sits on, and all their ancestors.

@@ -44,6 +44,8 @@ import { delay } from '../../pkg/delay.js';
 import { startFailureCode } from './start-failure.js';
 import { runStdioSession, type AttachSink, type StdioSessionOptions } from './stdio-session.js';
 import { familiarString, parseReference, withDefaultTag } from '../../pkg/reference.js';
+import type { VolumeService } from '../volumes/volume-service.js';
+import { ContainerVolumes } from './container-volumes.js';
 
 export interface ContainerServiceDeps {
   metadata: MetadataStore;
@@ -65,6 +67,7 @@ export interface ContainerServiceDeps {
   initPath?: string;
   /** The daemon's default detach keys (dockerd's --detach-keys; Docker's default ctrl-p,ctrl-q). */
   detachKeys?: string;
+  volumes: VolumeService;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -105,9 +108,11 @@ export class ContainerService {
   readonly #restartTrackers = new Map<string, RestartTracker>();
   readonly #health = new Map<string, HealthMonitor>();
   readonly #logRotation: LogRotation;
+  readonly #volumes: ContainerVolumes;
 
   constructor(deps: ContainerServiceDeps) {
     this.#deps = deps;
+    this.#volumes = new ContainerVolumes({ volumes: deps.volumes, snapshotter: deps.snapshotter, get: (idOrName) => this.get(idOrName), log: deps.log });
     this.#events.setMaxListeners(0);
     this.#logRotation = new LogRotation({ log: deps.log });
   }
@@ -143,6 +148,7 @@ export class ContainerService {
     const created = this.#deps.now().toISOString();
 
     // Disk first: a crash before the transaction leaves a directory and snapshot the start-up sweep removes.
+    const mounts = await this.#volumes.resolve(hostConfig, merged.Volumes);
     await mkdir(dir, { recursive: true, mode: 0o710 });
     try {
       await Promise.all([
@@ -151,6 +157,7 @@ export class ContainerService {
         writeFile(join(dir, 'resolv.conf'), await resolvConfFile(this.#deps.hostResolvConf)),
       ]);
       await this.#deps.snapshotter.prepareActive(snapshotId);
+      await this.#volumes.populate(mounts.points, snapshotId, lowerSnapshotIds, dir);
       this.#deps.metadata.update((tx) => {
         if (!tx.getImage(image.id)) throw noSuchImage(config.Image ?? '');
         let name = requestedName;
@@ -182,11 +189,14 @@ export class ContainerService {
           logPath: join(dir, 'container.log'),
           dir,
           restartCount: 0,
+          ...(mounts.points.length > 0 ? { mounts: mounts.points } : {}),
         });
+        tx.setContainerVolumes(id, mounts.volumeNames);
       });
     } catch (err) {
       await this.#deps.snapshotter.remove(snapshotId).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
+      await this.#volumes.discardCreated(mounts.created);
       throw err;
     }
     this.#publish(this.get(id), 'create');
@@ -219,7 +229,7 @@ export class ContainerService {
       let task: Task | undefined;
       try {
         if (c.hostConfig['IpcMode'] === 'shareable') await mountSharedShm(c.dir, shmSizeOf(c));
-        const spec = await this.#spec(c);
+        const spec = await this.#spec(c, { mountSources: await this.#volumes.acquire(c) });
         const logOpts = logOptions(c.hostConfig);
         task = await this.#deps.runtime.create({
           id: c.id,
@@ -239,6 +249,7 @@ export class ContainerService {
       } catch (err) {
         if (task) await task.delete().catch(() => undefined);
         await unmountSharedShm(c.dir).catch(() => undefined);
+        await this.#volumes.release(c);
         const message = err instanceof Error ? err.message : String(err);
         const status = c.state.status === 'restarting' ? 'exited' : c.state.status;
         this.#deps.metadata.update((tx) => tx.updateContainerState(c.id, { ...c.state, status, exitCode: startFailureCode(message, 128), error: message }));
@@ -348,7 +359,10 @@ export class ContainerService {
   }
 
   /** The OCI spec of a container, with what only the daemon can resolve: users, groups, other containers' namespaces. */
-  async #spec(c: ContainerRecord, overrides: { user?: string; privileged?: boolean; tty?: boolean; consoleSize?: unknown; forExec?: boolean } = {}): Promise<OciSpec> {
+  async #spec(
+    c: ContainerRecord,
+    overrides: { user?: string; privileged?: boolean; tty?: boolean; consoleSize?: unknown; forExec?: boolean; mountSources?: ReadonlyMap<string, string> } = {},
+  ): Promise<OciSpec> {
     const snap = this.#deps.snapshotter;
     const layerDirs = [snap.contentDir(c.snapshotId), ...c.lowerSnapshotIds.map((s) => snap.contentDir(s))];
     const user = await resolveUser(overrides.user || c.config.User, layerDirs);
@@ -364,6 +378,7 @@ export class ContainerService {
       cgroupsPath: this.#cgroupsPath(c.id),
       privateCgroupns: this.#deps.cgroupV2,
       initPath: this.#deps.initPath,
+      extraMounts: this.#volumes.ociMounts(c, overrides.mountSources),
       // An exec enters the container's own namespaces whatever the spec says: no donor is looked up for it.
       namespacePaths: overrides.forExec
         ? { pid: `/proc/${c.state.pid}/ns/pid`, ipc: `/proc/${c.state.pid}/ns/ipc` }
@@ -632,7 +647,7 @@ export class ContainerService {
     }
   }
 
-  async remove(idOrName: string, opts: { force: boolean }): Promise<void> {
+  async remove(idOrName: string, opts: { force: boolean; volumes?: boolean }): Promise<void> {
     const { id } = this.get(idOrName);
     this.#cancelRestart(id);
     await this.#deps.locks.withLock(id, async () => {
@@ -657,6 +672,8 @@ export class ContainerService {
         tx.deleteContainer(id);
         tx.deleteSnapshot(c.snapshotId);
       });
+      await this.#volumes.release(c);
+      if (opts.volumes) await this.#volumes.removeAnonymous(c);
       this.#events.emit(`removed:${id}`, final.state.exitCode);
       this.#publish(c, 'destroy');
       this.#forget(id);
@@ -719,6 +736,7 @@ export class ContainerService {
         if (!filters.matchKVList('label', c.config.Labels ?? {})) continue;
         if (filters.has('exited') && (c.state.status !== 'exited' || !filters.contains('exited', String(c.state.exitCode)))) continue;
         if (filters.has('health') && !filters.contains('health', c.state.health?.Status ?? 'none')) continue;
+        if (filters.has('volume') && !filters.get('volume').some((v) => usesVolume(c, v))) continue;
         if (filters.has('ancestor') && !ancestors.includes(c.imageId) && !filters.get('ancestor').some((a) => sameImageName(a, c.imageName))) continue;
         out.push({ c, image: shownImage(c) });
         if (opts.limit > 0 && out.length >= opts.limit) break;
@@ -882,6 +900,8 @@ export class ContainerService {
       await orphan.kill('SIGKILL').catch(() => undefined);
       await orphan.delete().catch(() => undefined);
     }
+    // Volumes of containers that still run stay mounted; the rest are unmounted (a crash may have left them).
+    await this.#volumes.reconcile(this.#deps.metadata.view((tx) => tx.listContainers()).filter((c) => this.#tasks.has(c.id)));
     // Started after the API is up, as Docker does, so a slow start does not hold the daemon back.
     for (const id of toStart) {
       setImmediate(() => {
@@ -934,11 +954,15 @@ export class ContainerService {
     if (oomKilled) this.#publish(c, 'oom');
     const ranForMs = exitedAt.getTime() - new Date(c.state.startedAt).getTime();
     this.#publish(c, 'die', { exitCode: String(exitCode), execDuration: String(Math.max(0, Math.round(ranForMs / 1000))) });
+    await this.#volumes.release(c);
     if (c.hostConfig.AutoRemove) {
       this.#deps.metadata.update((tx) => {
         tx.deleteContainer(id);
         tx.deleteSnapshot(c.snapshotId);
       });
+      // `--rm` takes the container's anonymous volumes with it (the CLI's auto-remove is a remove with `v`),
+      // before the waiters hear of the removal.
+      await this.#volumes.removeAnonymous(c);
       this.#events.emit(`exit:${id}`, exitCode);
       this.#events.emit(`removed:${id}`, exitCode);
       this.#publish(c, 'destroy');
@@ -1037,6 +1061,11 @@ export class ContainerService {
       p.done();
     }
   }
+}
+
+/** Docker's `volume=` filter: a volume's name (a bind's source) or a mount's destination. */
+function usesVolume(c: ContainerRecord, value: string): boolean {
+  return (c.mounts ?? []).some((m) => (m.Name ? m.Name === value : m.Source === value) || m.Destination === value);
 }
 
 function sameImageName(filter: string, imageName: string): boolean {

@@ -1,6 +1,7 @@
 import type { ContainerRecord, ContainerState } from '../../core/containers.js';
 import { ZERO_TIME } from '../../core/containers.js';
 import { humanDuration } from '../../pkg/units.js';
+import { mountsView } from './mounts.js';
 
 /** Docker's State.String(): the STATUS column of `docker ps`. */
 export function statusText(state: ContainerState, now: Date): string {
@@ -48,7 +49,7 @@ export function containerSummary(c: ContainerRecord, imageShownAs: string, now: 
     Status: statusText(c.state, now),
     HostConfig: { NetworkMode: c.hostConfig.NetworkMode || 'default' },
     NetworkSettings: { Networks: {} },
-    Mounts: [],
+    Mounts: mountsView(c.mounts),
   };
   if (size) {
     out['SizeRw'] = size.rw;
@@ -157,7 +158,7 @@ export function containerInspect(
         WorkDir: graph.workDir,
       },
     },
-    Mounts: [],
+    Mounts: mountsView(c.mounts),
     Config: c.config,
     NetworkSettings: {
       Bridge: '',

@@ -50,7 +50,8 @@ describe('parseCreateBody', () => {
     assert.throws(() => parseCreateBody({ Image: 'x', WorkingDir: 'rel' }), /the working directory 'rel' is invalid, it needs to be an absolute path/);
   });
   it('names the options berth does not support yet instead of ignoring them', () => {
-    assert.throws(() => parseCreateBody({ Image: 'x', HostConfig: { Binds: ['/a:/b'] } }, { limits }), /volumes and bind mounts/);
+    assert.throws(() => parseCreateBody({ Image: 'x', HostConfig: { VolumeDriver: 'nfs-plugin' } }, { limits }), /volume driver "nfs-plugin"/);
+    assert.doesNotThrow(() => parseCreateBody({ Image: 'x', HostConfig: { Binds: ['/a:/b'] } }, { limits }));
     assert.throws(() => parseCreateBody({ Image: 'x', HostConfig: { NetworkMode: 'host' } }, { limits }), /network mode "host"/);
     assert.doesNotThrow(() => parseCreateBody({ Image: 'x', HostConfig: { NetworkMode: 'default', Binds: null, PortBindings: {} } }, { limits }));
   });

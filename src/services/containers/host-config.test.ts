@@ -252,7 +252,7 @@ describe('parseHostConfig: types and unsupported options', () => {
     assert.deepEqual(h['CapAdd'], ['NET_ADMIN']);
   });
   it('names what berth does not support yet', () => {
-    assert.throws(() => parse({ Binds: ['/a:/b'] }), /volumes and bind mounts/);
+    assert.throws(() => parse({ VolumeDriver: 'nfs' }), /volume driver "nfs"/);
     assert.throws(() => parse({ NetworkMode: 'host' }), /network mode "host"/);
     assert.throws(() => parse({ PortBindings: { '80/tcp': [{ HostPort: '80' }] } }), /publishing ports/);
     assert.throws(() => parse({ DeviceRequests: [{ Driver: 'cdi' }] }), /device requests/);

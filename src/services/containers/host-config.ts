@@ -385,7 +385,8 @@ function refuseUnsupported(h: Record<string, unknown>): void {
   const refuse = (what: string): never => {
     throw new NotImplementedError(`berth does not support ${what} yet`);
   };
-  if (nonEmpty(h['Binds']) || nonEmpty(h['Mounts']) || nonEmpty(h['VolumesFrom'])) refuse('volumes and bind mounts (-v, --mount)');
+  const volumeDriver = str(h['VolumeDriver']);
+  if (volumeDriver !== '' && volumeDriver !== 'local') refuse(`volume driver "${volumeDriver}"`);
   if (nonEmpty(h['PortBindings']) || h['PublishAllPorts'] === true) refuse('publishing ports (-p, -P)');
   const net = str(h['NetworkMode']);
   if (!['', 'default', 'bridge', 'none'].includes(net)) refuse(`network mode "${net}"`);

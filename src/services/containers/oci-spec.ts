@@ -116,6 +116,8 @@ export interface SpecInputs {
   shmPath?: string | undefined;
   /** Host path of a static init (tini) for HostConfig.Init; see {@link findInitBinary}. */
   initPath?: string | undefined;
+  /** Volumes, bind mounts and `--mount` tmpfs mounts (services/containers/mounts.ts), parents first. */
+  extraMounts?: OciSpec['mounts'];
   host?: SpecHost;
 }
 
@@ -272,8 +274,9 @@ function buildMounts(inputs: SpecInputs, opts: { privileged: boolean; writableCg
     // Parents before children (Docker's sortMounts).
     .sort((a, b) => depth(a.destination) - depth(b.destination));
   // A tmpfs on the engine's own files would hide them: it replaces their bind mounts, as a user mount does in Docker.
-  const tmpfsDests = new Set(tmpfs.map((m) => m.destination));
-  const mounts = [...userMounts.filter((m) => !tmpfsDests.has(m.destination)), ...tmpfs];
+  const extra = inputs.extraMounts ?? [];
+  const tmpfsDests = new Set([...tmpfs, ...extra].map((m) => m.destination));
+  const mounts = [...userMounts.filter((m) => !tmpfsDests.has(m.destination)), ...[...tmpfs, ...extra].sort((a, b) => depth(a.destination) - depth(b.destination))];
 
   const overridden = new Set(mounts.map((m) => m.destination));
   const devMounted = overridden.has('/dev');

@@ -2,13 +2,20 @@ import type { MetadataStore } from '../../core/metadata.js';
 import { Filters } from '../../pkg/filters.js';
 import type { ContainerService } from '../containers/container-service.js';
 import type { ImageService } from '../images/image-service.js';
+import type { VolumeService } from '../volumes/volume-service.js';
 
 /**
  * `GET /system/df`: images with the number of containers using each, containers with their sizes, and the
- * total of unpacked layers (each counted once, however many images share it). Volumes and the build cache
- * join when they exist.
+ * total of unpacked layers (each counted once, however many images share it). Volumes (local ones
+ * without driver options, as in Docker) with their size and number of users; the build cache joins when it exists.
  */
-export async function diskUsage(deps: { metadata: MetadataStore; containers: ContainerService; images: ImageService; apiVersion: number }): Promise<Record<string, unknown>> {
+export async function diskUsage(deps: {
+  metadata: MetadataStore;
+  containers: ContainerService;
+  images: ImageService;
+  volumes: VolumeService;
+  apiVersion: number;
+}): Promise<Record<string, unknown>> {
   const containers = await deps.containers.list({ all: true, limit: -1, size: true, filters: new Filters() });
   const usage = deps.metadata.view((tx) => {
     const layersSize = tx.listLayers().reduce((sum, l) => sum + l.size, 0);
@@ -21,5 +28,5 @@ export async function diskUsage(deps: { metadata: MetadataStore; containers: Con
     Containers: usage.counts.get(img.Id) ?? 0,
     SharedSize: 0,
   }));
-  return { LayersSize: usage.layersSize, Images: images, Containers: containers, Volumes: [], BuildCache: [] };
+  return { LayersSize: usage.layersSize, Images: images, Containers: containers, Volumes: await deps.volumes.diskUsage(), BuildCache: [] };
 }

@@ -1,0 +1,1 @@
+export { LocalVolumeDriver } from './local-volume-driver.js';
