@@ -1,5 +1,6 @@
 import type { Digest } from '../pkg/digest.js';
 import type { ContainerRecord, ContainerState } from './containers.js';
+import type { EndpointRecord, NetworkRecord, SandboxRecord } from './networks.js';
 
 /**
  * MetadataStore: the one truth about what exists — blobs, layers, images, references, containers and the
@@ -74,6 +75,16 @@ export interface ReadTx {
   containersUsingImage(imageId: Digest): ContainerRecord[];
 
   listSnapshotIds(): string[];
+
+  getNetwork(id: string): NetworkRecord | undefined;
+  getNetworkByName(name: string): NetworkRecord | undefined;
+  /** Network ids starting with `prefix`. */
+  findNetworkIds(prefix: string): string[];
+  listNetworks(): NetworkRecord[];
+  /** Endpoints of a network or of a container. */
+  listEndpoints(by: { networkId?: string; containerId?: string }): EndpointRecord[];
+  getSandbox(containerId: string): SandboxRecord | undefined;
+  listSandboxes(): SandboxRecord[];
 }
 
 export interface WriteTx extends ReadTx {
@@ -93,6 +104,13 @@ export interface WriteTx extends ReadTx {
   updateContainerState(id: string, state: ContainerState, opts?: { restartCount?: number }): void;
   renameContainer(id: string, name: string): void;
   deleteContainer(id: string): void;
+  putNetwork(net: NetworkRecord): void;
+  deleteNetwork(id: string): void;
+  /** Fails (constraint) when the address is already held on that network. */
+  putEndpoint(ep: EndpointRecord): void;
+  deleteEndpoint(networkId: string, containerId: string): void;
+  putSandbox(sb: SandboxRecord): void;
+  deleteSandbox(containerId: string): void;
   /**
    * Forgets every layer no image or container needs (following parent links), every layer snapshot no layer
    * owns and every blob nothing references, and returns what it forgot so the caller can delete the files

@@ -386,9 +386,6 @@ function refuseUnsupported(h: Record<string, unknown>): void {
     throw new NotImplementedError(`berth does not support ${what} yet`);
   };
   if (nonEmpty(h['Binds']) || nonEmpty(h['Mounts']) || nonEmpty(h['VolumesFrom'])) refuse('volumes and bind mounts (-v, --mount)');
-  if (nonEmpty(h['PortBindings']) || h['PublishAllPorts'] === true) refuse('publishing ports (-p, -P)');
-  const net = str(h['NetworkMode']);
-  if (!['', 'default', 'bridge', 'none'].includes(net)) refuse(`network mode "${net}"`);
   if (nonEmpty(h['DeviceRequests'])) refuse('device requests (--gpus, CDI devices)');
   if (str(h['CgroupParent']) !== '') refuse('a cgroup parent (--cgroup-parent)');
   const userns = str(h['UsernsMode']);
