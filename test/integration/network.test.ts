@@ -120,6 +120,34 @@ describe('user-defined networks', () => {
   });
 });
 
+describe('the berth CLI', () => {
+  it('network create/ls/inspect/connect/rm and run --network --ip --mac-address', () => {
+    const berth = (args: string[]) => {
+      const r = daemon().berth(args, { timeoutMs: 30_000 });
+      assert.equal(r.code, 0, `berth ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout.trim();
+    };
+    const subnet = daemon().net.block.replace(/^(10\.\d+\.)(\d+)\.0\/20$/, (_m, a: string, b: string) => `${a}${Number(b) + 9}.0/24`);
+    const prefix = subnet.replace(/0\/24$/, '');
+    berth(['network', 'create', '--subnet', subnet, '--ip-range', `${prefix}128/25`, '-o', 'com.docker.network.bridge.enable_ip_masquerade=false', 'nc1']);
+    assert.match(berth(['network', 'ls']), /^NETWORK ID +NAME +DRIVER +SCOPE\n/);
+    assert.match(berth(['network', 'ls', '--format', '{{.Name}}']), /^nc1$/m);
+    assert.equal(berth(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).IPRange}}', 'nc1']), `${prefix}128/25`);
+    const ip = berth(['run', '--rm', '--network', 'nc1', '--ip', `${prefix}7`, '--mac-address', '02:42:aa:bb:cc:dd', 'busybox', 'ip', '-o', 'addr', 'show', 'eth0']);
+    assert.match(ip, new RegExp(`inet ${prefix.replace(/\./g, '\\.')}7/24`));
+    // The dynamic range starts at .128.
+    assert.match(berth(['run', '--rm', '--network', 'nc1', 'busybox', 'ip', '-o', '-4', 'addr', 'show', 'eth0']), new RegExp(`inet ${prefix.replace(/\./g, '\\.')}128/24`));
+    assert.match(berth(['run', '--rm', '--network', 'nc1', '--mac-address', '02:42:aa:bb:cc:dd', 'busybox', 'cat', '/sys/class/net/eth0/address']), /02:42:aa:bb:cc:dd/);
+    const bad = daemon().berth(['run', '--rm', '--network', 'nc1', '--ip', '10.1.1.1', 'busybox', 'true']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /no configured subnet or ip-range contain the IP address 10\.1\.1\.1/);
+    assert.equal(berth(['network', 'rm', 'nc1']), 'nc1');
+    const gone = daemon().berth(['network', 'rm', 'nc1']);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /Error response from daemon: network nc1 not found/);
+  });
+});
+
 describe('published ports', () => {
   it('-p answers from the host on loopback and its own address; port shows it; a taken port is refused', async () => {
     const port = await freePort();
