@@ -937,7 +937,10 @@ export class ContainerService {
   async #onExit(id: string, task: Task, exitCode: number, exitedAt: Date, oomKilled: boolean): Promise<void> {
     if (this.#tasks.get(id) !== task) return;
     this.#tasks.delete(id);
-    await this.#deps.networks?.tearDown(id).catch((err: unknown) => this.#deps.log.warn('network teardown failed', { id, error: String(err) }));
+    // Started now (it reads what it removes at once), awaited under the lock below: waiters need not wait for it.
+    const networkDown = (this.#deps.networks?.tearDown(id) ?? Promise.resolve()).catch((err: unknown) =>
+      this.#deps.log.warn('network teardown failed', { id, error: String(err) }),
+    );
     const health = this.#stopHealth(id);
     this.#logRotation.unwatch(id);
     const byUser = this.#stopping.delete(id);
@@ -957,7 +960,10 @@ export class ContainerService {
       this.#publish(c, 'destroy');
       this.#forget(id);
       this.#endPendingAttaches(id);
-      await this.#deps.locks.withLock(id, () => this.#removeFiles(c, task));
+      await this.#deps.locks.withLock(id, async () => {
+        await networkDown;
+        await this.#removeFiles(c, task);
+      });
       await this.#deps.images.collectGarbage();
       return;
     }
@@ -973,9 +979,10 @@ export class ContainerService {
       tx.updateContainerState(id, { ...c.state, status, pid: 0, exitCode, finishedAt, oomKilled, ...(health ? { health } : {}) }),
     );
     this.#events.emit(`exit:${id}`, exitCode);
-    await this.#deps.locks.withLock(id, () =>
-      task.delete().catch((err: unknown) => this.#deps.log.warn('runtime cleanup failed', { id, error: String(err) })),
-    );
+    await this.#deps.locks.withLock(id, async () => {
+      await networkDown;
+      await task.delete().catch((err: unknown) => this.#deps.log.warn('runtime cleanup failed', { id, error: String(err) }));
+    });
     // A stop may have settled the container while the last run was cleaned up.
     if (decision.restart && this.#deps.metadata.view((tx) => tx.getContainer(id))?.state.status === 'restarting') {
       this.#scheduleRestart(id, decision.delayMs);

@@ -397,7 +397,11 @@ export class NetworkService {
     }
   }
 
-  /** A container stopped (or its start failed): its sandbox, addresses and ports go. */
+  /**
+   * A container stopped (or its start failed): its sandbox, addresses and ports go. The sandbox record is
+   * read and the ports released before the first await, so a caller may start this, forget the container in
+   * the store, and await it later (the exit path does, to keep `run --rm` fast).
+   */
   async tearDown(containerId: string): Promise<void> {
     await this.#tearDownLocked(containerId, { sync: true });
   }
