@@ -6,6 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
@@ -33,6 +34,8 @@ export interface TestDaemon {
   socket: string;
   host: string;
   cgroupParent: string;
+  /** The daemon's network tag (in its bridge, veth and chain names), its default bridge and address space. */
+  net: TestNetwork;
   env: NodeJS.ProcessEnv;
   pid: number;
   /** Runs the docker CLI against this daemon. */
@@ -68,6 +71,7 @@ export async function startTestDaemon(opts: { loadBusybox?: boolean; extraArgs?:
   const socket = join(root, 'berth.sock');
   const host = `unix://${socket}`;
   const cgroupParent = `/berth-test-${root.slice(-6)}`;
+  const net = testNetwork(execRoot);
   const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: host, DOCKER_CONFIG: join(root, 'docker-config'), DOCKER_CLI_HINTS: 'false' };
   delete env['DOCKER_CONTEXT'];
   let child: ChildProcess | undefined;
@@ -77,7 +81,7 @@ export async function startTestDaemon(opts: { loadBusybox?: boolean; extraArgs?:
     // bin/berthd itself (not `node bin/berthd`), so the Node flags in its first line apply as they do for users.
     child = spawn(
       BERTHD,
-      ['-H', host, '--data-root', dataRoot, '--exec-root', execRoot, '--pidfile', join(root, 'berthd.pid'), '--cgroup-parent', cgroupParent, '--log-level', 'debug', ...(opts.extraArgs ?? [])],
+      ['-H', host, '--data-root', dataRoot, '--exec-root', execRoot, '--pidfile', join(root, 'berthd.pid'), '--cgroup-parent', cgroupParent, '--log-level', 'debug', ...net.daemonArgs, ...(opts.extraArgs ?? [])],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout?.on('data', (d: Buffer) => daemonLog.push(d.toString()));
@@ -111,6 +115,7 @@ export async function startTestDaemon(opts: { loadBusybox?: boolean; extraArgs?:
     socket,
     host,
     cgroupParent,
+    net,
     env,
     get pid() {
       return child?.pid ?? 0;
@@ -130,6 +135,7 @@ export async function startTestDaemon(opts: { loadBusybox?: boolean; extraArgs?:
       } finally {
         await stopDaemon();
         cleanupRoots(root, cgroupParent);
+        cleanupNetwork(net);
       }
       if (process.env['BERTH_TEST_DAEMON_LOG'] === '1') process.stderr.write(daemonLog.join(''));
     },
@@ -265,9 +271,97 @@ export function useTestDaemon(opts: Parameters<typeof startTestDaemon>[0] = {}):
     const root = daemon.root;
     await daemon.stop();
     assert.deepEqual(leftovers(root), { mounts: [], pids: [] }, 'the test run left mounts or processes behind');
+    assert.deepEqual(networkLeftovers(daemon.net), { links: [], rules: [] }, 'the test run left network devices or iptables rules behind');
   });
   return () => {
     if (!daemon) throw new Error('the test daemon is not running');
     return daemon;
   };
 }
+
+export interface TestNetwork {
+  tag: string;
+  /** The default bridge device. */
+  bridge: string;
+  /** A /20 of 10.240.0.0/12 no host route uses: the default bridge gets its first /24, user networks the rest. */
+  block: string;
+  bip: string;
+  daemonArgs: string[];
+}
+
+/**
+ * Host-level network names and addresses of one test daemon, apart from every other daemon's: the tag is a
+ * hash of the exec root (the daemon derives the same), the block is drawn at random among the /20s of
+ * 10.240.0.0/12 that no route on the host touches (docker0's 172.17/16 and the host's own nets are elsewhere).
+ */
+export function testNetwork(execRoot: string): TestNetwork {
+  const tag = createHash('sha256').update(execRoot).digest('hex').slice(0, 6);
+  const routes = spawnSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' }).stdout ?? '';
+  const used = new Set<number>();
+  for (const m of routes.matchAll(/^10\.(\d+)\.(\d+)\.\d+\/(\d+)/gm)) {
+    const second = Number(m[1]);
+    const third = Number(m[2]);
+    if (second >= 240) used.add((second - 240) * 16 + (third >> 4));
+  }
+  let block = 0;
+  for (let i = 0; i < 64; i++) {
+    block = Math.floor(Math.random() * 256);
+    if (!used.has(block)) break;
+  }
+  const second = 240 + (block >> 4);
+  const third = (block & 15) << 4;
+  const bip = `10.${second}.${third}.1/24`;
+  const blockCidr = `10.${second}.${third}.0/20`;
+  const bridge = `b${tag}-0`;
+  return { tag, bridge, block: blockCidr, bip, daemonArgs: ['--bridge', bridge, '--bip', bip, '--default-address-pool', `base=${blockCidr},size=24`] };
+}
+
+/** Links (bridges, veths) and iptables rules or chains carrying a daemon's tag. */
+export function networkLeftovers(net: TestNetwork): { links: string[]; rules: string[] } {
+  const links = (spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout ?? '')
+    .split('\n')
+    .map((l) => (l.split(': ')[1] ?? '').split('@')[0] ?? '')
+    .filter((n) => n.startsWith(`b${net.tag}`) || n.startsWith(`v${net.tag}`));
+  const rules: string[] = [];
+  for (const table of ['nat', 'filter']) {
+    const out = spawnSync('iptables', ['-w', '5', '-t', table, '-S'], { encoding: 'utf8' }).stdout ?? '';
+    for (const l of out.split('\n')) if (l.includes(`BERTH-${net.tag}`) || l.includes(`b${net.tag}`)) rules.push(`${table}: ${l}`);
+  }
+  return { links, rules };
+}
+
+/**
+ * Removes what a test daemon made on the host's network stack even after a kill -9: its links (deleting a
+ * veth's host end deletes the pair), the jumps into its chains, then the chains. Namespace files are bind
+ * mounts under the exec root, which cleanupRoots unmounts.
+ */
+export function cleanupNetwork(net: TestNetwork): void {
+  const left = networkLeftovers(net);
+  for (const l of left.links) spawnSync('ip', ['link', 'del', l]);
+  for (const table of ['nat', 'filter']) {
+    const out = spawnSync('iptables', ['-w', '5', '-t', table, '-S'], { encoding: 'utf8' }).stdout ?? '';
+    const lines = out.split('\n');
+    // Jumps and rules in chains that are not ours first (they name our chains or bridges), then our chains.
+    for (const l of lines) {
+      if (!l.startsWith('-A ') || !(l.includes(`BERTH-${net.tag}`) || l.includes(`b${net.tag}`))) continue;
+      if (l.startsWith(`-A BERTH-${net.tag}`)) continue;
+      spawnSync('iptables', ['-w', '5', '-t', table, '-D', ...splitRule(l.slice(3))]);
+    }
+    for (const l of lines) {
+      const m = /^-N (BERTH-\S+)/.exec(l);
+      if (!m || !m[1]!.startsWith(`BERTH-${net.tag}`)) continue;
+      spawnSync('iptables', ['-w', '5', '-t', table, '-F', m[1]!]);
+    }
+    for (const l of lines) {
+      const m = /^-N (BERTH-\S+)/.exec(l);
+      if (!m || !m[1]!.startsWith(`BERTH-${net.tag}`)) continue;
+      spawnSync('iptables', ['-w', '5', '-t', table, '-X', m[1]!]);
+    }
+  }
+}
+
+/** An `iptables -S` rule as arguments (quoted comments kept whole). */
+function splitRule(rule: string): string[] {
+  return [...rule.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '');
+}
+

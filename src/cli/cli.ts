@@ -20,6 +20,7 @@ import { registerEventsCommands } from './commands/events.js';
 import { registerStatsCommands } from './commands/stats.js';
 import { registerRegistryCommands } from './commands/registry.js';
 import { registerVolumeCommands } from './commands/volumes.js';
+import { registerNetworkCommands } from './commands/network.js';
 
 export function buildProgram(): DockerCommand {
   const program = new DockerCommand(BIN);
@@ -66,6 +67,7 @@ export function buildProgram(): DockerCommand {
   registerStatsCommands(program, container);
   registerRegistryCommands(program);
   registerVolumeCommands(volume);
+  registerNetworkCommands(program);
 
   // `berth help [COMMAND...]`, as cobra provides it.
   const help = addCommand(program, { name: 'help', use: '[command]', short: 'Help about any command', args: { kind: 'any' }, hidden: true });

@@ -1,6 +1,7 @@
 import type { Digest } from '../pkg/digest.js';
 import type { ContainerRecord, ContainerState } from './containers.js';
 import type { VolumeRecord } from './volumes.js';
+import type { EndpointRecord, NetworkRecord, SandboxRecord } from './networks.js';
 
 /**
  * MetadataStore: the one truth about what exists — blobs, layers, images, references, containers and the
@@ -82,6 +83,15 @@ export interface ReadTx {
   volumeUsers(name: string): string[];
   /** Every (volume, container) use, for listing many volumes at once. */
   listVolumeUses(): { volume: string; containerId: string }[];
+  getNetwork(id: string): NetworkRecord | undefined;
+  getNetworkByName(name: string): NetworkRecord | undefined;
+  /** Network ids starting with `prefix`. */
+  findNetworkIds(prefix: string): string[];
+  listNetworks(): NetworkRecord[];
+  /** Endpoints of a network or of a container. */
+  listEndpoints(by: { networkId?: string; containerId?: string }): EndpointRecord[];
+  getSandbox(containerId: string): SandboxRecord | undefined;
+  listSandboxes(): SandboxRecord[];
 }
 
 export interface WriteTx extends ReadTx {
@@ -106,6 +116,13 @@ export interface WriteTx extends ReadTx {
   deleteVolume(name: string): void;
   /** Records which volumes a container uses; forgotten with the container. */
   setContainerVolumes(containerId: string, names: string[]): void;
+  putNetwork(net: NetworkRecord): void;
+  deleteNetwork(id: string): void;
+  /** Fails (constraint) when the address is already held on that network. */
+  putEndpoint(ep: EndpointRecord): void;
+  deleteEndpoint(networkId: string, containerId: string): void;
+  putSandbox(sb: SandboxRecord): void;
+  deleteSandbox(containerId: string): void;
   /**
    * Forgets every layer no image or container needs (following parent links), every layer snapshot no layer
    * owns and every blob nothing references, and returns what it forgot so the caller can delete the files

@@ -8,6 +8,12 @@ export interface DaemonConfig {
   pidfile: string;
   logLevel: LogLevel;
   cgroupParent: string;
+  /** dockerd's --bridge: the default bridge's device ('none': no default bridge network). */
+  bridge: string;
+  /** dockerd's --bip: the default bridge's address and prefix. */
+  bip: string;
+  /** dockerd's --default-address-pool, one entry per flag: `base=10.10.0.0/16,size=24`. */
+  defaultAddressPools: string[];
   tls?: { ca: string; cert: string; key: string; verify: boolean };
 }
 
@@ -16,6 +22,10 @@ export const USAGE = `Usage:	berthd [OPTIONS]
 A container engine that serves the Docker Engine API
 
 Options:
+      --bip string                      Specify default-bridge IPv4 network (default "10.213.0.1/24")
+  -b, --bridge string                   Attach containers to a network bridge (default "berth0")
+      --default-address-pool pool-options   Default address pools for node specific local networks
+                                        (default base=10.214.0.0/16,size=24)
       --cgroup-parent string   Parent cgroup for all containers (default "/berth")
       --data-root string       Root directory of persistent berth state (default "/var/lib/berth")
       --exec-root string       Root directory for execution state files (default "/run/berth")
@@ -47,6 +57,9 @@ export function parseDaemonArgs(argv: string[]): ParsedArgs {
       'log-level': { type: 'string', short: 'l' },
       debug: { type: 'boolean', short: 'D' },
       'cgroup-parent': { type: 'string' },
+      bridge: { type: 'string', short: 'b' },
+      bip: { type: 'string' },
+      'default-address-pool': { type: 'string', multiple: true },
       tls: { type: 'boolean' },
       tlsverify: { type: 'boolean' },
       tlscacert: { type: 'string' },
@@ -69,7 +82,12 @@ export function parseDaemonArgs(argv: string[]): ParsedArgs {
     pidfile: values.pidfile ?? `${execRoot}/berthd.pid`,
     logLevel: level,
     cgroupParent: values['cgroup-parent'] ?? '/berth',
+    // Apart from Docker's docker0 (172.17.0.0/16) and pools (172.17-31/16, 192.168/16) and Podman's 10.88-89/16.
+    bridge: values.bridge ?? 'berth0',
+    bip: values.bip ?? '10.213.0.1/24',
+    defaultAddressPools: values['default-address-pool'] ?? ['base=10.214.0.0/16,size=24'],
   };
+  if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(config.bridge)) throw new Error(`invalid bridge name: ${config.bridge}`);
   if (useTls) {
     if (!values.tlscacert || !values.tlscert || !values.tlskey) throw new Error('--tlscacert, --tlscert and --tlskey are required with --tls/--tlsverify');
     config.tls = { ca: values.tlscacert, cert: values.tlscert, key: values.tlskey, verify: values.tlsverify === true };

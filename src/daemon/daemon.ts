@@ -16,6 +16,11 @@ import { emptyPruneRoutes } from '../api/routes/prune-empty.js';
 import { volumeRoutes } from '../api/routes/volumes.js';
 import { LocalVolumeDriver } from '../plugins/volumes-local/index.js';
 import { VolumeService } from '../services/volumes/volume-service.js';
+import { networkRoutes } from '../api/routes/networks.js';
+import { BridgeDriver, EmbeddedDnsServer, HostPortReserver } from '../plugins/network-bridge/index.js';
+import { NetworkService } from '../services/networks/network-service.js';
+import { parseAddressPool } from '../services/networks/ipam.js';
+import { networkTag } from '../pkg/network-tag.js';
 import { diskUsageRoutes, systemRoutes } from '../api/routes/system.js';
 import { LocalContentStore } from '../plugins/content-local/index.js';
 import { TarDiffer } from '../plugins/diff-tar/index.js';
@@ -73,7 +78,24 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
   const events = new EventLog();
   const images = new ImageService(store);
   const volumes = new VolumeService({ metadata, driver: await LocalVolumeDriver.open(join(config.dataRoot, 'volumes')), events, now, log });
+  const ports = new HostPortReserver();
+  const dns = new EmbeddedDnsServer();
+  const networks = new NetworkService({
+    metadata,
+    driver: new BridgeDriver({ netnsDir: join(config.execRoot, 'netns'), tag: networkTag(config.execRoot) }),
+    ports,
+    dns,
+    locks,
+    events,
+    now,
+    log,
+    defaultBridge: { device: config.bridge, bip: config.bip },
+    pools: config.defaultAddressPools.map(parseAddressPool),
+    hostResolvConf: '/etc/resolv.conf',
+  });
+  await networks.init();
   const containers = new ContainerService({
+    networks,
     events,
     initPath: findInit(),
     metadata,
@@ -94,6 +116,7 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
   containers.onRemove((id) => execs.forgetContainer(id));
 
   await containers.restore();
+  await networks.reconcile();
   await reconcileDisk({ metadata, content, snapshotter, containersDir, knownContainers: containers.knownIds(), log });
 
   const system = new SystemService({
@@ -114,6 +137,7 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
     ...diskUsageRoutes({ metadata, containers, images, volumes }),
     ...eventRoutes(events),
     ...containerRoutes(containers),
+    ...networkRoutes(networks),
     ...containerStatsRoutes((idOrName) => containers.statsTarget(idOrName)),
     ...execRoutes(execs),
     ...imageRoutes(images, store),
@@ -127,6 +151,8 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
     containers.close();
+    ports.close();
+    await dns.close();
     metadata.close();
     throw err;
   }
@@ -139,6 +165,8 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
       events.close();
       await Promise.race([Promise.all(listeners.map((l) => l.close())), new Promise((r) => setTimeout(r, 2000).unref())]);
       containers.close();
+      ports.close();
+      await dns.close();
       metadata.close();
       await releasePidfile(config.pidfile);
     },

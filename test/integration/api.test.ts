@@ -40,7 +40,7 @@ const rows: Row[] = [
   { method: 'POST', path: '/v1.43/containers/create', body: 'not json', status: 400, message: /invalid JSON/ },
   { method: 'POST', path: '/v1.43/containers/create', body: { Image: 'busybox', Cmd: 5 }, status: 400, message: /Cmd/ },
   { method: 'POST', path: '/v1.43/containers/create?name=a', body: { Image: 'busybox' }, status: 400, message: /Invalid container name \(a\)/ },
-  { method: 'POST', path: '/v1.43/containers/create', body: { Image: 'busybox', HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '8080' }] } } }, status: 501, message: /publishing ports/ },
+  { method: 'POST', path: '/v1.43/containers/create', body: { Image: 'busybox', HostConfig: { PortBindings: { '80/tcp': [{ HostPort: 'x' }] } } }, status: 400, message: /invalid port specification: "x"/ },
   { method: 'GET', path: '/v1.43/containers/json?filters=%7B%22bogus%22%3A%5B%22x%22%5D%7D', status: 400, message: /^invalid filter 'bogus'$/ },
   { method: 'GET', path: '/v1.43/containers/json?filters=%7B%22status%22%3A%5B%22sleepy%22%5D%7D', status: 400, message: /invalid filter 'status=sleepy'/ },
   { method: 'GET', path: '/v1.43/containers/json?filters=notjson', status: 400 },

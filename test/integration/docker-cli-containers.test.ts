@@ -66,10 +66,12 @@ describe('docker run', () => {
     }
   });
 
-  it('has /etc/hosts, /etc/hostname, /etc/resolv.conf and only loopback', () => {
+  it('has /etc/hosts, /etc/hostname, /etc/resolv.conf; eth0 on the default bridge, only loopback with --network none', () => {
     const r = daemon().docker(['run', '--rm', '--hostname', 'h1', 'busybox', 'sh', '-c', 'cat /etc/hostname; grep -c localhost /etc/hosts; test -f /etc/resolv.conf && echo resolv; ls /sys/class/net']);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, 'h1\n2\nresolv\nlo\n');
+    assert.equal(r.stdout, 'h1\n2\nresolv\neth0\nlo\n');
+    const none = daemon().docker(['run', '--rm', '--network', 'none', 'busybox', 'ls', '/sys/class/net']);
+    assert.equal(none.stdout, 'lo\n');
   });
 
   it('runs as a separate pid namespace with Docker’s default capabilities', () => {

@@ -3,7 +3,7 @@ import { sendJson } from '../http-context.js';
 import type { Route } from '../router.js';
 
 /**
- * Pruning what berth does not have yet: user networks and a build cache arrive with their own issues.
+ * Pruning what berth does not have yet: a build cache arrives with its own issue.
  * Until then there is nothing of them to remove, and `docker system prune` (which prunes all four kinds) must
  * still work, so each answers Docker's empty result. Filters are still checked, so a typo is still a 400.
  */
@@ -17,7 +17,6 @@ export function emptyPruneRoutes(): Route[] {
     },
   });
   return [
-    route('/networks/prune', ['until', 'label', 'label!'], { NetworksDeleted: null }),
     route('/build/prune', ['until', 'id', 'parent', 'type', 'description', 'inuse', 'shared', 'private', 'unused-for', 'until', 'label', 'label!'], { CachesDeleted: null, SpaceReclaimed: 0 }),
   ];
 }

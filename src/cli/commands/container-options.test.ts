@@ -106,6 +106,7 @@ function defaults(): ContainerFlags {
     labelFile: [],
     logOpt: [],
     networkAlias: [],
+    link: [],
     publish: [],
     securityOpt: [],
     sysctl: [],

@@ -66,6 +66,10 @@ export interface ContainerFlags {
   /** docker's hidden alias of --network */
   net?: string;
   networkAlias: string[];
+  /** --ip, --mac-address, --link */
+  ip?: string;
+  macAddress?: string;
+  link: string[];
   oomKillDisable?: boolean;
   oomScoreAdj?: number;
   pid?: string;
@@ -151,6 +155,9 @@ export function addContainerFlags(cmd: DockerCommand): void {
     .str('--name <string>', 'Assign a name to the container')
     .str('--network <network>', 'Connect a container to a network')
     .list('--network-alias <list>', 'Add network-scoped alias for the container')
+    .str('--ip <string>', 'IPv4 address (e.g., 172.30.100.104)')
+    .str('--mac-address <string>', 'Container MAC address (e.g., 92:d0:c6:0a:29:33)')
+    .list('--link <list>', 'Add link to another container')
     .bool('--no-healthcheck', 'Disable any container-specified HEALTHCHECK')
     .bool('--oom-kill-disable', 'Disable OOM Killer')
     .int('--oom-score-adj <int>', "Tune host's OOM preferences (-1000 to 1000)")
@@ -752,8 +759,13 @@ export function buildCreateRequest(
   const networkMode = flags.network ?? flags.net ?? 'default';
   const endpoints: Record<string, EndpointSettings> = {};
   const aliases = flags.networkAlias.length > 0 ? flags.networkAlias : null;
-  if (flags.network === undefined && flags.net === undefined) endpoints.default = zeroEndpoint(aliases);
-  else if (aliases) endpoints[networkMode] = zeroEndpoint(aliases);
+  const endpointExtras = (e: EndpointSettings): EndpointSettings => ({
+    ...e,
+    ...(flags.ip ? { IPAMConfig: { IPv4Address: flags.ip } } : {}),
+    ...(flags.macAddress ? { MacAddress: flags.macAddress } : {}),
+  });
+  if (flags.network === undefined && flags.net === undefined) endpoints.default = endpointExtras(zeroEndpoint(aliases));
+  else if (aliases || flags.ip || flags.macAddress) endpoints[networkMode] = endpointExtras(zeroEndpoint(aliases));
 
   const size = (value: string | undefined, flag: string, parse: (v: string) => number = ramInBytes): number => {
     if (value === undefined) return 0;
@@ -846,7 +858,7 @@ export function buildCreateRequest(
     GroupAdd: flags.groupAdd.length > 0 ? flags.groupAdd : null,
     IpcMode: flags.ipc ?? '',
     Cgroup: '',
-    Links: null,
+    Links: flags.link.length > 0 ? flags.link : null,
     OomScoreAdj: flags.oomScoreAdj ?? 0,
     PidMode: pid,
     Privileged: flags.privileged === true,

@@ -79,4 +79,29 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX container_volumes_by_volume ON container_volumes(volume_name);
   `,
+  // Networks: user and predefined networks, container endpoints (the address is set while the container runs;
+  // UNIQUE keeps an address from being handed out twice), and the sandboxes (netns + published ports) of
+  // running containers. Endpoints and sandboxes go with their container.
+  `
+  CREATE TABLE networks (
+    id      TEXT PRIMARY KEY,
+    name    TEXT NOT NULL UNIQUE,
+    record  TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE network_endpoints (
+    network_id    TEXT NOT NULL REFERENCES networks(id),
+    container_id  TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+    ip            TEXT,
+    record        TEXT NOT NULL,
+    PRIMARY KEY (network_id, container_id),
+    UNIQUE (network_id, ip)
+  ) WITHOUT ROWID;
+  CREATE INDEX network_endpoints_by_container ON network_endpoints(container_id);
+
+  CREATE TABLE network_sandboxes (
+    container_id  TEXT PRIMARY KEY REFERENCES containers(id) ON DELETE CASCADE,
+    record        TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

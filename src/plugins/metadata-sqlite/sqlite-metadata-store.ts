@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import type { ContainerRecord, ContainerState } from '../../core/containers.js';
+import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../../core/networks.js';
 import type {
   BlobRecord,
   GarbageCollected,
@@ -308,6 +309,46 @@ export class SqliteMetadataStore implements MetadataStore {
         run('DELETE FROM container_volumes WHERE container_id = ?', containerId);
         for (const n of new Set(names)) run('INSERT INTO container_volumes (container_id, volume_name) VALUES (?, ?)', containerId, n);
       },
+      getNetwork: (id) => parseRecord<NetworkRecord>(get<{ record: string }>('SELECT record FROM networks WHERE id = ?', id)),
+      getNetworkByName: (name) => parseRecord<NetworkRecord>(get<{ record: string }>('SELECT record FROM networks WHERE name = ?', name)),
+      findNetworkIds: (prefix) => pluck<string>("SELECT id FROM networks WHERE id >= ? AND id < ? || 'g'", prefix, prefix),
+      listNetworks: () => pluck<string>('SELECT record FROM networks ORDER BY name').map((r) => JSON.parse(r) as NetworkRecord),
+      listEndpoints: (by) => {
+        const rows =
+          by.networkId !== undefined
+            ? pluck<string>('SELECT record FROM network_endpoints WHERE network_id = ?', by.networkId)
+            : by.containerId !== undefined
+              ? pluck<string>('SELECT record FROM network_endpoints WHERE container_id = ?', by.containerId)
+              : pluck<string>('SELECT record FROM network_endpoints');
+        return rows.map((r) => JSON.parse(r) as EndpointRecord);
+      },
+      getSandbox: (containerId) => parseRecord<SandboxRecord>(get<{ record: string }>('SELECT record FROM network_sandboxes WHERE container_id = ?', containerId)),
+      listSandboxes: () => pluck<string>('SELECT record FROM network_sandboxes').map((r) => JSON.parse(r) as SandboxRecord),
+      putNetwork: (net) => {
+        run('INSERT INTO networks (id, name, record) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, record = excluded.record', net.id, net.name, JSON.stringify(net));
+      },
+      deleteNetwork: (id) => {
+        run('DELETE FROM networks WHERE id = ?', id);
+      },
+      putEndpoint: (ep) => {
+        run(
+          `INSERT INTO network_endpoints (network_id, container_id, ip, record) VALUES (?, ?, ?, ?)
+           ON CONFLICT (network_id, container_id) DO UPDATE SET ip = excluded.ip, record = excluded.record`,
+          ep.networkId,
+          ep.containerId,
+          ep.ip,
+          JSON.stringify(ep),
+        );
+      },
+      deleteEndpoint: (networkId, containerId) => {
+        run('DELETE FROM network_endpoints WHERE network_id = ? AND container_id = ?', networkId, containerId);
+      },
+      putSandbox: (sb) => {
+        run('INSERT INTO network_sandboxes (container_id, record) VALUES (?, ?) ON CONFLICT (container_id) DO UPDATE SET record = excluded.record', sb.containerId, JSON.stringify(sb));
+      },
+      deleteSandbox: (containerId) => {
+        run('DELETE FROM network_sandboxes WHERE container_id = ?', containerId);
+      },
       collectGarbage: (): GarbageCollected => {
         // Mark: every layer an image lists or a container sits on, and all their ancestors.
         const live = new Set(
@@ -357,4 +398,8 @@ function migrate(db: SqliteDatabase): void {
     }
     db.pragma(`user_version = ${MIGRATIONS.length}`);
   }).immediate();
+}
+
+function parseRecord<T>(row: { record: string } | undefined): T | undefined {
+  return row === undefined ? undefined : (JSON.parse(row.record) as T);
 }

@@ -12,7 +12,7 @@ import {
 } from '../../core/errdefs.js';
 import { ZERO_TIME, type ContainerRecord, type ContainerState, type HealthState } from '../../core/containers.js';
 import type { EventPublisher } from '../../core/events.js';
-import type { MetadataStore } from '../../core/metadata.js';
+import type { MetadataStore, WriteTx } from '../../core/metadata.js';
 import type { LinuxResources, OciSpec, Runtime, Task } from '../../core/runtime.js';
 import type { Snapshotter } from '../../core/snapshots.js';
 import { readContainerLog, type LogEntry } from '../../pkg/container-log.js';
@@ -68,6 +68,17 @@ export interface ContainerServiceDeps {
   /** The daemon's default detach keys (dockerd's --detach-keys; Docker's default ctrl-p,ctrl-q). */
   detachKeys?: string;
   volumes: VolumeService;
+  /** Networking (services/networks); without it a container has a namespace with loopback only. */
+  networks?: ContainerNetworking;
+}
+
+/** What the container service asks of networking: the NetworkService's container side. */
+export interface ContainerNetworking {
+  planCreate(hostConfig: Record<string, unknown>, networkingConfig: unknown, config: Record<string, unknown>): (tx: WriteTx, containerId: string) => void;
+  setUp(c: ContainerRecord): Promise<{ netnsPath?: string; hostNetwork: boolean; env: string[] }>;
+  tearDown(containerId: string): Promise<void>;
+  networkSettings(c: ContainerRecord): Record<string, unknown>;
+  summary(c: ContainerRecord): { Ports: Record<string, unknown>[]; NetworkSettings: { Networks: Record<string, unknown> } };
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -141,6 +152,8 @@ export class ContainerService {
     merged.StdinOnce = merged.StdinOnce ?? false;
     merged.Labels = merged.Labels ?? {};
     const { path, args } = processArgs(merged);
+    const networkingConfig = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)['NetworkingConfig'] : undefined;
+    const recordEndpoints = this.#deps.networks?.planCreate(hostConfig, networkingConfig, merged);
     const layers = this.#deps.metadata.view((tx) => image.chainIds.map((c) => tx.getLayer(c)));
     const lowerSnapshotIds = layers.map((l) => l!.snapshotId).reverse();
     const snapshotId = newSnapshotId();
@@ -192,6 +205,7 @@ export class ContainerService {
           ...(mounts.points.length > 0 ? { mounts: mounts.points } : {}),
         });
         tx.setContainerVolumes(id, mounts.volumeNames);
+        recordEndpoints?.(tx, id);
       });
     } catch (err) {
       await this.#deps.snapshotter.remove(snapshotId).catch(() => undefined);
@@ -227,9 +241,13 @@ export class ContainerService {
       if (!opts.byUser && (c.state.status !== 'restarting' || c.state.manuallyStopped)) return;
       if (RUNNING.has(c.state.status) && !(c.state.status === 'restarting' && !this.#tasks.has(id))) throw new NotModifiedError('container already started');
       let task: Task | undefined;
+      let networked = false;
       try {
         if (c.hostConfig['IpcMode'] === 'shareable') await mountSharedShm(c.dir, shmSizeOf(c));
-        const spec = await this.#spec(c, { mountSources: await this.#volumes.acquire(c) });
+        const mountSources = await this.#volumes.acquire(c);
+        const network = await this.#deps.networks?.setUp(c);
+        networked = network !== undefined;
+        const spec = await this.#spec(c, { mountSources, network });
         const logOpts = logOptions(c.hostConfig);
         task = await this.#deps.runtime.create({
           id: c.id,
@@ -248,6 +266,7 @@ export class ContainerService {
         await task.start();
       } catch (err) {
         if (task) await task.delete().catch(() => undefined);
+        if (networked) await this.#deps.networks?.tearDown(c.id).catch(() => undefined);
         await unmountSharedShm(c.dir).catch(() => undefined);
         await this.#volumes.release(c);
         const message = err instanceof Error ? err.message : String(err);
@@ -361,7 +380,15 @@ export class ContainerService {
   /** The OCI spec of a container, with what only the daemon can resolve: users, groups, other containers' namespaces. */
   async #spec(
     c: ContainerRecord,
-    overrides: { user?: string; privileged?: boolean; tty?: boolean; consoleSize?: unknown; forExec?: boolean; mountSources?: ReadonlyMap<string, string> } = {},
+    overrides: {
+      user?: string;
+      privileged?: boolean;
+      tty?: boolean;
+      consoleSize?: unknown;
+      forExec?: boolean;
+      mountSources?: ReadonlyMap<string, string>;
+      network?: { netnsPath?: string; hostNetwork: boolean; env: string[] };
+    } = {},
   ): Promise<OciSpec> {
     const snap = this.#deps.snapshotter;
     const layerDirs = [snap.contentDir(c.snapshotId), ...c.lowerSnapshotIds.map((s) => snap.contentDir(s))];
@@ -369,7 +396,7 @@ export class ContainerService {
     const groupAdd = await resolveGroups(c.hostConfig['GroupAdd'], layerDirs);
     const container: ContainerRecord = {
       ...c,
-      config: { ...c.config, Tty: overrides.tty ?? c.config.Tty },
+      config: { ...c.config, Tty: overrides.tty ?? c.config.Tty, ...(overrides.network?.env.length ? { Env: [...overrides.network.env, ...(c.config.Env ?? [])] } : {}) },
       hostConfig: { ...c.hostConfig, Privileged: overrides.privileged === true || c.hostConfig.Privileged === true },
     };
     const spec = buildOciSpec({
@@ -382,7 +409,7 @@ export class ContainerService {
       // An exec enters the container's own namespaces whatever the spec says: no donor is looked up for it.
       namespacePaths: overrides.forExec
         ? { pid: `/proc/${c.state.pid}/ns/pid`, ipc: `/proc/${c.state.pid}/ns/ipc` }
-        : { pid: this.#namespaceOf(c.hostConfig['PidMode'], 'pid'), ipc: this.#namespaceOf(c.hostConfig['IpcMode'], 'ipc') },
+        : { pid: this.#namespaceOf(c.hostConfig['PidMode'], 'pid'), ipc: this.#namespaceOf(c.hostConfig['IpcMode'], 'ipc'), net: overrides.network?.netnsPath },
       shmPath: overrides.forExec ? undefined : this.#shmPathOf(c),
     });
     // The client's window size at create (docker sends ConsoleSize with -t): the first prompt is drawn right.
@@ -746,7 +773,8 @@ export class ContainerService {
     return Promise.all(
       rows.map(async ({ c, image }) => {
         const size = opts.size ? await this.#size(c) : undefined;
-        return containerSummary(c, image, now, size);
+        const row = containerSummary(c, image, now, size);
+        return this.#deps.networks ? { ...row, ...this.#deps.networks.summary(c) } : row;
       }),
     );
   }
@@ -784,12 +812,14 @@ export class ContainerService {
     const c = this.get(idOrName);
     const snap = this.#deps.snapshotter;
     const upper = snap.contentDir(c.snapshotId);
-    return containerInspect(c, this.#deps.cgroupV2 ? 'private' : 'host', {
+    const out = containerInspect(c, this.#deps.cgroupV2 ? 'private' : 'host', {
       lowerDirs: c.lowerSnapshotIds.map((s) => snap.contentDir(s)),
       upperDir: upper,
       workDir: upper.replace(/\/fs$/, '/work'),
       mergedDir: join(c.dir, 'rootfs'),
     });
+    if (this.#deps.networks) out['NetworkSettings'] = this.#deps.networks.networkSettings(c);
+    return out;
   }
 
   /** Log entries for `docker logs`, in batches; with `follow`, they keep coming until the container exits. */
@@ -945,6 +975,10 @@ export class ContainerService {
   async #onExit(id: string, task: Task, exitCode: number, exitedAt: Date, oomKilled: boolean): Promise<void> {
     if (this.#tasks.get(id) !== task) return;
     this.#tasks.delete(id);
+    // Started now (it reads what it removes at once), awaited under the lock below: waiters need not wait for it.
+    const networkDown = (this.#deps.networks?.tearDown(id) ?? Promise.resolve()).catch((err: unknown) =>
+      this.#deps.log.warn('network teardown failed', { id, error: String(err) }),
+    );
     const health = this.#stopHealth(id);
     this.#logRotation.unwatch(id);
     const byUser = this.#stopping.delete(id);
@@ -968,7 +1002,10 @@ export class ContainerService {
       this.#publish(c, 'destroy');
       this.#forget(id);
       this.#endPendingAttaches(id);
-      await this.#deps.locks.withLock(id, () => this.#removeFiles(c, task));
+      await this.#deps.locks.withLock(id, async () => {
+        await networkDown;
+        await this.#removeFiles(c, task);
+      });
       await this.#deps.images.collectGarbage();
       return;
     }
@@ -985,6 +1022,7 @@ export class ContainerService {
     );
     this.#events.emit(`exit:${id}`, exitCode);
     await this.#deps.locks.withLock(id, async () => {
+      await networkDown;
       await task.delete().catch((err: unknown) => this.#deps.log.warn('runtime cleanup failed', { id, error: String(err) }));
       await unmountSharedShm(c.dir).catch((err: unknown) => this.#deps.log.warn('shm unmount failed', { id, error: String(err) }));
     });

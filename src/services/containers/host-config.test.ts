@@ -253,8 +253,6 @@ describe('parseHostConfig: types and unsupported options', () => {
   });
   it('names what berth does not support yet', () => {
     assert.throws(() => parse({ VolumeDriver: 'nfs' }), /volume driver "nfs"/);
-    assert.throws(() => parse({ NetworkMode: 'host' }), /network mode "host"/);
-    assert.throws(() => parse({ PortBindings: { '80/tcp': [{ HostPort: '80' }] } }), /publishing ports/);
     assert.throws(() => parse({ DeviceRequests: [{ Driver: 'cdi' }] }), /device requests/);
     assert.throws(() => parse({ CgroupParent: '/mine' }), NotImplementedError);
     assert.doesNotThrow(() => parse({ NetworkMode: 'default', Binds: null, PortBindings: {}, DeviceRequests: null, CgroupParent: '' }));

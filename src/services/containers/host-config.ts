@@ -387,9 +387,6 @@ function refuseUnsupported(h: Record<string, unknown>): void {
   };
   const volumeDriver = str(h['VolumeDriver']);
   if (volumeDriver !== '' && volumeDriver !== 'local') refuse(`volume driver "${volumeDriver}"`);
-  if (nonEmpty(h['PortBindings']) || h['PublishAllPorts'] === true) refuse('publishing ports (-p, -P)');
-  const net = str(h['NetworkMode']);
-  if (!['', 'default', 'bridge', 'none'].includes(net)) refuse(`network mode "${net}"`);
   if (nonEmpty(h['DeviceRequests'])) refuse('device requests (--gpus, CDI devices)');
   if (str(h['CgroupParent']) !== '') refuse('a cgroup parent (--cgroup-parent)');
   const userns = str(h['UsernsMode']);

@@ -107,7 +107,7 @@ export interface SpecInputs {
    * Namespaces of other containers to join (PidMode / IpcMode `container:<x>`), resolved by the caller to
    * `/proc/<pid>/ns/pid` and `/proc/<pid>/ns/ipc` of the running donor.
    */
-  namespacePaths?: { pid?: string | undefined; ipc?: string | undefined };
+  namespacePaths?: { pid?: string | undefined; ipc?: string | undefined; net?: string | undefined };
   /**
    * A host directory to bind at /dev/shm (Docker's ShmPath): for IpcMode `shareable`, a tmpfs the caller mounted
    * (size ShmSize) so that others can join it; for `container:<x>`, the donor's. Without it /dev/shm is a tmpfs
@@ -316,7 +316,11 @@ function buildNamespaces(inputs: SpecInputs, pidMode: string, ipcMode: string, u
   if (ipcMode.startsWith('container:')) ns.push(joined('ipc'));
   else if (ipcMode !== 'host') ns.push({ type: 'ipc' });
   if (!utsHost) ns.push({ type: 'uts' });
-  ns.push({ type: 'mount' }, { type: 'network' });
+  ns.push({ type: 'mount' });
+  // The network: the host's (no entry), a prepared sandbox or another container's (a path), or a new one with loopback only.
+  const netMode = str(host['NetworkMode']);
+  const netPath = inputs.namespacePaths?.net;
+  if (netMode !== 'host') ns.push(netPath ? { type: 'network', path: netPath } : { type: 'network' });
   const cgroupns = str(host['CgroupnsMode']);
   if (cgroupns === 'private' || (cgroupns === '' && inputs.privateCgroupns)) ns.push({ type: 'cgroup' });
   return ns;

@@ -1,0 +1,57 @@
+import type { FirewallState } from '../../core/networks.js';
+
+export interface ChainNames {
+  /** nat: DNAT of published ports (jumped to from PREROUTING and OUTPUT for local destinations). */
+  dnat: string;
+  /** nat: MASQUERADE of outbound traffic and of DNAT'ed loopback traffic. */
+  post: string;
+  /** filter: what berth's bridges may forward (jumped to first from FORWARD). */
+  forward: string;
+  /** filter: isolation between networks, and `--internal`. */
+  isolate: string;
+}
+
+/** The jumps from the built-in chains into berth's: the only rules berth puts in chains it does not own. */
+export function jumpRules(c: ChainNames): { table: 'nat' | 'filter'; chain: string; rule: string[] }[] {
+  return [
+    { table: 'nat', chain: 'PREROUTING', rule: ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', c.dnat] },
+    { table: 'nat', chain: 'OUTPUT', rule: ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', c.dnat] },
+    { table: 'nat', chain: 'POSTROUTING', rule: ['-j', c.post] },
+    { table: 'filter', chain: 'FORWARD', rule: ['-j', c.forward] },
+  ];
+}
+
+/**
+ * The whole content of berth's chains as `iptables-restore --noflush` input: declaring a chain flushes it,
+ * so each sync replaces exactly berth's rules and nothing else. Docker's two-stage isolation: traffic that
+ * enters from one berth bridge and leaves through another is dropped; an internal network's bridge talks to
+ * nothing but itself. Forwarding is accepted explicitly, so a FORWARD policy of DROP (Docker sets one) does
+ * not cut berth's networks off.
+ */
+export function firewallRules(c: ChainNames, s: FirewallState): string {
+  const nat = [`*nat`, `:${c.dnat} - [0:0]`, `:${c.post} - [0:0]`];
+  const filter = [`*filter`, `:${c.forward} - [0:0]`, `:${c.isolate} - [0:0]`, `-A ${c.forward} -j ${c.isolate}`];
+  for (const n of s.networks) {
+    nat.push(`-A ${c.post} -s 127.0.0.0/8 -o ${n.bridge} -j MASQUERADE`);
+    if (n.masquerade && !n.internal) nat.push(`-A ${c.post} -s ${n.subnet} ! -o ${n.bridge} -j MASQUERADE`);
+    if (n.internal) {
+      filter.push(`-A ${c.isolate} -i ${n.bridge} ! -o ${n.bridge} -j DROP`, `-A ${c.isolate} -o ${n.bridge} ! -i ${n.bridge} -j DROP`);
+    } else {
+      for (const other of s.networks) {
+        if (other.bridge !== n.bridge) filter.push(`-A ${c.isolate} -i ${n.bridge} -o ${other.bridge} -j DROP`);
+      }
+    }
+    filter.push(`-A ${c.forward} -i ${n.bridge} -o ${n.bridge} -j ACCEPT`);
+    if (!n.internal) {
+      filter.push(`-A ${c.forward} -i ${n.bridge} ! -o ${n.bridge} -j ACCEPT`);
+      filter.push(`-A ${c.forward} -o ${n.bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
+    }
+  }
+  for (const p of s.ports) {
+    const m = p.mapping;
+    const dst = m.hostIp && m.hostIp !== '0.0.0.0' ? ` -d ${m.hostIp}/32` : '';
+    nat.push(`-A ${c.dnat}${dst} -p ${m.proto} -m ${m.proto} --dport ${m.hostPort} -j DNAT --to-destination ${p.containerIp}:${m.containerPort}`);
+    filter.push(`-A ${c.forward} -d ${p.containerIp}/32 ! -i ${p.bridge} -o ${p.bridge} -p ${m.proto} -m ${m.proto} --dport ${m.containerPort} -j ACCEPT`);
+  }
+  return `${[...nat, 'COMMIT', ...filter, 'COMMIT'].join('\n')}\n`;
+}

@@ -1,0 +1,230 @@
+// Networking with real bridges, veths, namespaces and iptables (nft): user networks with name resolution,
+// isolation, published ports from the host, the default bridge with --link, errors in Docker's words, and
+// cleanup after a kill -9 of berthd. Lean: few containers, short timeouts, real traffic.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { networkLeftovers, useTestDaemon } from '../harness.js';
+
+const daemon = useTestDaemon();
+const docker = (args: string[]) => daemon().docker(args, { timeoutMs: 30_000 });
+
+function ok(args: string[]): string {
+  const r = docker(args);
+  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+function httpGet(port: number, host = '127.0.0.1'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path: '/index.html', agent: false, timeout: 5000 }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(body));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A busybox httpd serving `text` at /index.html. */
+/**
+ * Fetches /index.html of a name from inside a container. The test image's busybox is Debian's static glibc
+ * build, whose NSS lookups crash without the NSS libraries (even `wget http://<ip>:80/` segfaults), so the
+ * name is looked up with busybox's own resolver (nslookup: plain DNS to resolv.conf's server) and the page
+ * fetched with nc. Exit 2: the name did not resolve.
+ */
+const GET = (ip: string) => `set -o pipefail; printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${ip} 80 | tail -n 1`;
+const FETCH = (name: string) => ['sh', '-c', `ip=$(nslookup ${name} | awk '/^Name:/{n=1} n&&/^Address/{print $NF; exit}'); [ -n "$ip" ] || exit 2; ${GET('$ip')}`];
+
+const HTTPD = (text: string) => ['sh', '-c', `mkdir -p /www && echo ${text} > /www/index.html && exec httpd -f -p 80 -h /www`];
+
+describe('user-defined networks', () => {
+  it('create, ls, inspect with IPAM; containers resolve each other by name and alias and fetch over HTTP', () => {
+    const subnet = daemon().net.block.replace(/\.0\/20$/, '.0/24').replace(/^(10\.\d+\.)(\d+)/, (_m, a: string, b: string) => `${a}${Number(b) + 8}`);
+    const id = ok(['network', 'create', '--subnet', subnet, '--label', 'team=a', 'na']);
+    assert.match(id, /^[0-9a-f]{64}$/);
+    assert.match(ok(['network', 'ls', '--format', '{{.Name}} {{.Driver}}']), /^na bridge$/m);
+    assert.match(ok(['network', 'ls', '--filter', 'label=team=a', '-q']), new RegExp(`^${id.slice(0, 12)}$`));
+    const inspect = JSON.parse(ok(['network', 'inspect', 'na']))[0];
+    assert.equal(inspect.IPAM.Config[0].Subnet, subnet);
+    ok(['run', '-d', '--name', 'web', '--network', 'na', '--network-alias', 'www', 'busybox', ...HTTPD('hello-na')]);
+    const ip = ok(['inspect', '-f', '{{.NetworkSettings.Networks.na.IPAddress}}', 'web']);
+    assert.equal(ip, subnet.replace(/0\/24$/, '2'));
+    const withContainers = JSON.parse(ok(['network', 'inspect', 'na']))[0];
+    assert.equal(Object.values(withContainers.Containers as Record<string, { Name: string }>)[0]!.Name, 'web');
+    assert.equal(ok(['run', '--rm', '--network', 'na', 'busybox', ...FETCH('web')]), 'hello-na');
+    assert.equal(ok(['run', '--rm', '--network', 'na', 'busybox', ...FETCH('www')]), 'hello-na');
+    const lookup = ok(['run', '--rm', '--network', 'na', 'busybox', 'nslookup', 'web']);
+    assert.match(lookup, new RegExp(ip.replace(/\./g, '\\.')));
+    // The container's own files, as Docker writes them.
+    const files = ok(['run', '--rm', '--network', 'na', '--hostname', 'h1', '--domainname', 'example.org', '--add-host', 'gw:host-gateway', '--dns-search', 'corp', 'busybox', 'sh', '-c', 'cat /etc/hosts /etc/resolv.conf']);
+    assert.match(files, /\th1\.example\.org h1$/m);
+    assert.match(files, new RegExp(`^${inspect.IPAM.Config[0].Gateway.replace(/\./g, '\\.')}\\tgw$`, 'm'));
+    assert.match(files, /^search corp$/m);
+    assert.match(files, /^nameserver /m);
+  });
+
+  it('isolates two user networks, and an --internal network has no route out', () => {
+    ok(['network', 'create', 'nb']);
+    const ipA = ok(['inspect', '-f', '{{.NetworkSettings.Networks.na.IPAddress}}', 'web']);
+    const r = docker(['run', '--rm', '--network', 'nb', 'busybox', 'sh', '-c', GET(ipA)]);
+    assert.notEqual(r.code, 0, 'a container on nb reached a container on na');
+    // ...and nb does not even know the name.
+    assert.equal(docker(['run', '--rm', '--network', 'nb', 'busybox', ...FETCH('web')]).code, 2);
+    ok(['network', 'create', '--internal', 'ni']);
+    const route = ok(['run', '--rm', '--network', 'ni', 'busybox', 'ip', 'route']);
+    assert.doesNotMatch(route, /default/);
+  });
+
+  it('connect and disconnect a running container', () => {
+    ok(['network', 'connect', '--alias', 'web2', 'nb', 'web']);
+    assert.equal(ok(['run', '--rm', '--network', 'nb', 'busybox', ...FETCH('web2')]), 'hello-na');
+    assert.match(ok(['exec', 'web', 'ip', '-o', 'addr']), /eth1/);
+    const again = docker(['network', 'connect', 'nb', 'web']);
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr, /endpoint with name web already exists in network nb/);
+    ok(['network', 'disconnect', 'nb', 'web']);
+    assert.doesNotMatch(ok(['exec', 'web', 'ip', '-o', 'addr']), /eth1/);
+  });
+
+  it('refuses bad input in Docker words', () => {
+    const na = JSON.parse(ok(['network', 'inspect', 'na']))[0];
+    const overlap = docker(['network', 'create', '--subnet', na.IPAM.Config[0].Subnet, 'nover']);
+    assert.notEqual(overlap.code, 0);
+    assert.match(overlap.stderr, /Pool overlaps with other one on this address space/);
+    const busy = docker(['network', 'rm', 'na']);
+    assert.notEqual(busy.code, 0);
+    assert.match(busy.stderr, /has active endpoints/);
+    assert.match(docker(['network', 'inspect', 'nosuch']).stderr, /network nosuch not found/);
+    assert.match(docker(['run', '--rm', '--network', 'nosuch', 'busybox', 'true']).stderr, /network nosuch not found/);
+    assert.match(docker(['network', 'connect', 'host', 'web']).stderr, /container cannot be disconnected from host network or connected to host network/);
+    assert.match(docker(['network', 'rm', 'bridge']).stderr, /bridge is a pre-defined network and cannot be removed/);
+  });
+
+  it('returns Docker status codes through the API', async () => {
+    const d = daemon();
+    assert.equal((await d.api('DELETE', '/networks/na')).status, 409);
+    assert.equal((await d.api('GET', '/networks/nosuch')).status, 404);
+    const overlap = await d.api('POST', '/networks/create', { Name: 'x', IPAM: { Config: [{ Subnet: JSON.parse(ok(['network', 'inspect', 'na']))[0].IPAM.Config[0].Subnet }] } });
+    assert.equal(overlap.status, 403);
+    const badPort = await d.api('POST', '/containers/create', { Image: 'busybox', HostConfig: { PortBindings: { '80x/tcp': [{ HostPort: '1' }] } } });
+    assert.equal(badPort.status, 400);
+    assert.match(badPort.body, /invalid port specification: \\"80x\/tcp\\"/);
+    const connectHost = await d.api('POST', '/networks/host/connect', { Container: 'web' });
+    assert.equal(connectHost.status, 400);
+  });
+});
+
+describe('the berth CLI', () => {
+  it('network create/ls/inspect/connect/rm and run --network --ip --mac-address', () => {
+    const berth = (args: string[]) => {
+      const r = daemon().berth(args, { timeoutMs: 30_000 });
+      assert.equal(r.code, 0, `berth ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout.trim();
+    };
+    const subnet = daemon().net.block.replace(/^(10\.\d+\.)(\d+)\.0\/20$/, (_m, a: string, b: string) => `${a}${Number(b) + 9}.0/24`);
+    const prefix = subnet.replace(/0\/24$/, '');
+    berth(['network', 'create', '--subnet', subnet, '--ip-range', `${prefix}128/25`, '-o', 'com.docker.network.bridge.enable_ip_masquerade=false', 'nc1']);
+    assert.match(berth(['network', 'ls']), /^NETWORK ID +NAME +DRIVER +SCOPE\n/);
+    assert.match(berth(['network', 'ls', '--format', '{{.Name}}']), /^nc1$/m);
+    assert.equal(berth(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).IPRange}}', 'nc1']), `${prefix}128/25`);
+    const ip = berth(['run', '--rm', '--network', 'nc1', '--ip', `${prefix}7`, '--mac-address', '02:42:aa:bb:cc:dd', 'busybox', 'ip', '-o', 'addr', 'show', 'eth0']);
+    assert.match(ip, new RegExp(`inet ${prefix.replace(/\./g, '\\.')}7/24`));
+    // The dynamic range starts at .128.
+    assert.match(berth(['run', '--rm', '--network', 'nc1', 'busybox', 'ip', '-o', '-4', 'addr', 'show', 'eth0']), new RegExp(`inet ${prefix.replace(/\./g, '\\.')}128/24`));
+    assert.match(berth(['run', '--rm', '--network', 'nc1', '--mac-address', '02:42:aa:bb:cc:dd', 'busybox', 'cat', '/sys/class/net/eth0/address']), /02:42:aa:bb:cc:dd/);
+    const bad = daemon().berth(['run', '--rm', '--network', 'nc1', '--ip', '10.1.1.1', 'busybox', 'true']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /no configured subnet or ip-range contain the IP address 10\.1\.1\.1/);
+    assert.equal(berth(['network', 'rm', 'nc1']), 'nc1');
+    const gone = daemon().berth(['network', 'rm', 'nc1']);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /Error response from daemon: network nc1 not found/);
+  });
+});
+
+describe('published ports', () => {
+  it('-p answers from the host on loopback and its own address; port shows it; a taken port is refused', async () => {
+    const port = await freePort();
+    ok(['run', '-d', '--name', 'pub', '-p', `${port}:80`, '-p', '127.0.0.1::80', 'busybox', ...HTTPD('hello-pub')]);
+    assert.equal((await httpGet(port)).trim(), 'hello-pub');
+    const hostIp = ok(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Gateway}}', 'bridge']);
+    assert.equal((await httpGet(port, hostIp)).trim(), 'hello-pub');
+    const shown = ok(['port', 'pub']);
+    assert.match(shown, new RegExp(`^80/tcp -> 0\\.0\\.0\\.0:${port}$`, 'm'));
+    const random = /^80\/tcp -> 127\.0\.0\.1:(\d+)$/m.exec(shown);
+    assert.ok(random, shown);
+    assert.equal((await httpGet(Number(random[1]))).trim(), 'hello-pub');
+    const taken = docker(['run', '-d', '--name', 'pub2', '-p', `${port}:80`, 'busybox', 'sleep', '5']);
+    assert.notEqual(taken.code, 0);
+    assert.match(taken.stderr, new RegExp(`Bind for 0\\.0\\.0\\.0:${port} failed: port is already allocated`));
+    ok(['rm', '-f', 'pub2']);
+    ok(['rm', '-f', 'pub']);
+    await assert.rejects(httpGet(port));
+  });
+
+  it('the default bridge has no name resolution but --link works (hosts and env)', () => {
+    ok(['run', '-d', '--name', 'lnk', '-e', 'SECRET=s1', '--expose', '80', 'busybox', ...HTTPD('hello-link')]);
+    const out = ok(['run', '--rm', '--link', 'lnk:alias', 'busybox', 'sh', '-c', `${GET("$(awk '/\\talias /{print $1}' /etc/hosts)")}; echo $ALIAS_PORT_80_TCP_PORT $ALIAS_ENV_SECRET $ALIAS_NAME`]);
+    assert.match(out, /hello-link/);
+    assert.match(out, /80 s1 \/\S+\/alias/);
+    assert.equal(docker(['run', '--rm', 'busybox', ...FETCH('lnk')]).code, 2);
+    ok(['rm', '-f', 'lnk']);
+  });
+
+  it('--network host and container:other share stacks', () => {
+    const hostLinks = ok(['run', '--rm', '--network', 'host', 'busybox', 'ip', '-o', 'link']);
+    assert.match(hostLinks, /eth0|lo/);
+    assert.match(hostLinks, new RegExp(daemon().net.bridge));
+    const ip = ok(['inspect', '-f', '{{.NetworkSettings.Networks.na.IPAddress}}', 'web']);
+    assert.match(ok(['run', '--rm', '--network', 'container:web', 'busybox', 'ip', '-o', 'addr']), new RegExp(ip.replace(/\./g, '\\.')));
+  });
+});
+
+describe('restart and cleanup', () => {
+  it('after kill -9 of berthd, a dead container leaves no sandbox, veth or rule; running ones keep theirs', async () => {
+    const d = daemon();
+    ok(['run', '-d', '--name', 'doomed', '--network', 'na', 'busybox', 'sleep', '300']);
+    const pid = Number(ok(['inspect', '-f', '{{.State.Pid}}', 'doomed']));
+    const id = ok(['inspect', '-f', '{{.Id}}', 'doomed']);
+    await d.stopDaemon('SIGKILL');
+    process.kill(pid, 'SIGKILL');
+    await d.startDaemon();
+    const netnsDir = join(d.execRoot, 'netns');
+    const deadline = Date.now() + 10_000;
+    while (existsSync(join(netnsDir, id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!existsSync(join(netnsDir, id)), 'the dead container kept its network namespace');
+    // web still runs and still answers by name.
+    assert.equal(ok(['run', '--rm', '--network', 'na', 'busybox', ...FETCH('web')]), 'hello-na');
+    ok(['rm', '-f', 'doomed', 'web']);
+    for (const n of ['na', 'nb', 'ni']) ok(['network', 'rm', n]);
+    assert.deepEqual(readdirSync(netnsDir), []);
+    // Only the default bridge is left of this daemon's links (veths go with their namespaces, maybe a moment later).
+    const until = Date.now() + 10_000;
+    let left = networkLeftovers(d.net).links;
+    while (left.some((l) => l !== d.net.bridge) && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 200));
+      left = networkLeftovers(d.net).links;
+    }
+    assert.deepEqual(left, [d.net.bridge]);
+    ok(['network', 'create', 'np']);
+    assert.deepEqual(ok(['network', 'prune', '-f']).split('\n').slice(1), ['np']);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
