@@ -94,6 +94,12 @@ export interface JoinSpec {
   defaultRoute: boolean;
 }
 
+/** A starting container's namespace: `netnsPath` for the runtime, valid until `release()`. */
+export interface SandboxHandle {
+  netnsPath: string;
+  release(): void;
+}
+
 /** Every rule berth keeps in iptables, recomputed from the store. */
 export interface FirewallState {
   networks: { bridge: string; subnet: string; internal: boolean; masquerade: boolean }[];
@@ -110,21 +116,37 @@ export interface NetworkDriver {
   /** Creates (or finds) a network's bridge with its gateway address; idempotent. */
   ensureBridge(net: { bridge: string; subnet: string; gateway: string }): Promise<void>;
   removeBridge(bridge: string): Promise<void>;
-  /** A new network namespace for a container with its veths configured; returns the namespace file. */
-  createSandbox(containerId: string, joins: JoinSpec[]): Promise<string>;
-  /** Adds one more veth to an existing sandbox (connect on a running container). */
+  /**
+   * A network namespace for a starting container with its veths configured. The handle's path is valid until
+   * `release()`, which the caller calls once the container's process is in the namespace (after the
+   * runtime's create); the container then keeps it alive. removeSandbox releases it too.
+   */
+  createSandbox(containerId: string, joins: JoinSpec[]): Promise<SandboxHandle>;
+  /** Adds one more veth to a running container's namespace (connect). */
   join(netnsPath: string, spec: JoinSpec): Promise<void>;
   /** Removes a veth (disconnect): deleting the host end deletes the pair. */
   leave(hostIfname: string): Promise<void>;
-  /** Removes a sandbox: its veths go with the namespace. */
-  removeSandbox(containerId: string): Promise<void>;
-  /** Container ids of the sandboxes on disk. */
+  /**
+   * A container stopped, or its start failed: its namespace's holder (if still there) ends, and the host ends
+   * of its veths are removed later if something else keeps the namespace alive. Off the critical path: it
+   * spawns nothing in the usual case.
+   */
+  removeSandbox(containerId: string, hostIfnames: string[]): Promise<void>;
+  /** Container ids of namespace files on disk (sandboxes of an older berth, swept at start). */
   listSandboxes(): Promise<string[]>;
-  netnsPath(containerId: string): string;
+  /** Removes every veth of this daemon on the host except `keep` (daemon start, after a crash). */
+  sweepVeths(keep: ReadonlySet<string>): Promise<void>;
+  /** Gets namespaces ready ahead of the first start. */
+  warm(): void;
+  /** Ends the helpers (daemon shutdown): running containers keep their namespaces. */
+  close(): void;
   /** Rewrites every rule of berth's chains to `state` (jumps from the built-in chains added once). */
   syncFirewall(state: FirewallState): Promise<void>;
-  /** Host-side veth name of a container's endpoint on a network, unique on the host. */
-  vethName(containerId: string, networkId: string): string;
+  /**
+   * Host-side veth name of an endpoint, from its endpoint id: new at each start, so a veth of the previous run
+   * that the kernel has not freed yet never clashes with the new one, nor is a later removal of it a danger.
+   */
+  vethName(endpointId: string): string;
   /** Bridge name for a new user network. */
   bridgeName(networkId: string): string;
   /** Host interface subnets (routes), so that new networks avoid them. */

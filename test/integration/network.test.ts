@@ -2,7 +2,8 @@
 // isolation, published ports from the host, the default bridge with --link, errors in Docker's words, and
 // cleanup after a kill -9 of berthd. Lean: few containers, short timeouts, real traffic.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -184,38 +185,76 @@ describe('published ports', () => {
     const ip = ok(['inspect', '-f', '{{.NetworkSettings.Networks.na.IPAddress}}', 'web']);
     assert.match(ok(['run', '--rm', '--network', 'container:web', 'busybox', 'ip', '-o', 'addr']), new RegExp(ip.replace(/\./g, '\\.')));
   });
+
+  it('the veth of a stopped container goes even while another container keeps its namespace', async () => {
+    ok(['run', '-d', '--name', 'src', '--network', 'na', 'busybox', 'sleep', '300']);
+    const ip = ok(['inspect', '-f', '{{.NetworkSettings.Networks.na.IPAddress}}', 'src']);
+    const veth = vethOf(ok(['inspect', '-f', '{{.NetworkSettings.Networks.na.EndpointID}}', 'src']));
+    ok(['run', '-d', '--name', 'keeper', '--network', 'container:src', 'busybox', 'sleep', '300']);
+    ok(['kill', 'src']);
+    await waitFor(() => !networkLeftovers(daemon().net).links.includes(veth), 'the stopped container kept its veth');
+    assert.doesNotMatch(ok(['exec', 'keeper', 'ip', '-o', 'addr']), new RegExp(`${ip.replace(/\./g, '\\.')}/`));
+    ok(['rm', '-f', 'keeper', 'src']);
+  });
 });
 
 describe('restart and cleanup', () => {
-  it('after kill -9 of berthd, a dead container leaves no sandbox, veth or rule; running ones keep theirs', async () => {
+  it('after kill -9 of berthd, a dead container leaves no sandbox, veth, helper or rule; running ones keep theirs', async () => {
     const d = daemon();
     ok(['run', '-d', '--name', 'doomed', '--network', 'na', 'busybox', 'sleep', '300']);
     const pid = Number(ok(['inspect', '-f', '{{.State.Pid}}', 'doomed']));
-    const id = ok(['inspect', '-f', '{{.Id}}', 'doomed']);
+    const veth = vethOf(ok(['inspect', '-f', '{{.NetworkSettings.Networks.na.EndpointID}}', 'doomed']));
+    assert.ok(networkLeftovers(d.net).links.includes(veth), `no host veth ${veth} for the running container`);
+    // The SandboxKey is a path to the container's namespace that works (as nsenter --net=<key> would use it).
+    assert.equal(ok(['inspect', '-f', '{{.NetworkSettings.SandboxKey}}', 'doomed']), `/proc/${pid}/ns/net`);
+    // The daemon's ready-made namespaces are held by helper processes (ip) that end with it.
+    const helpers = childrenOf(d.pid);
+    assert.ok(helpers.length > 0, 'no ready-made namespaces');
     await d.stopDaemon('SIGKILL');
     process.kill(pid, 'SIGKILL');
     await d.startDaemon();
-    const netnsDir = join(d.execRoot, 'netns');
-    const deadline = Date.now() + 10_000;
-    while (existsSync(join(netnsDir, id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    assert.ok(!existsSync(join(netnsDir, id)), 'the dead container kept its network namespace');
+    await waitFor(() => helpers.every((h) => !existsSync(`/proc/${h}`)), 'a namespace helper outlived the killed daemon');
+    // The dead container's veth went with its namespace, its address is free again.
+    await waitFor(() => !networkLeftovers(d.net).links.includes(veth), 'the dead container kept its veth');
+    assert.equal(ok(['inspect', '-f', '{{.NetworkSettings.Networks.na.IPAddress}}', 'doomed']), '');
+    assert.ok(!existsSync(join(d.execRoot, 'netns')) || readdirSync(join(d.execRoot, 'netns')).length === 0);
     // web still runs and still answers by name.
     assert.equal(ok(['run', '--rm', '--network', 'na', 'busybox', ...FETCH('web')]), 'hello-na');
     ok(['rm', '-f', 'doomed', 'web']);
     for (const n of ['na', 'nb', 'ni']) ok(['network', 'rm', n]);
-    assert.deepEqual(readdirSync(netnsDir), []);
     // Only the default bridge is left of this daemon's links (veths go with their namespaces, maybe a moment later).
-    const until = Date.now() + 10_000;
-    let left = networkLeftovers(d.net).links;
-    while (left.some((l) => l !== d.net.bridge) && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 200));
-      left = networkLeftovers(d.net).links;
-    }
-    assert.deepEqual(left, [d.net.bridge]);
+    await waitFor(() => networkLeftovers(d.net).links.every((l) => l === d.net.bridge), 'veths left behind');
+    assert.deepEqual(networkLeftovers(d.net).links, [d.net.bridge]);
     ok(['network', 'create', 'np']);
     assert.deepEqual(ok(['network', 'prune', '-f']).split('\n').slice(1), ['np']);
   });
 });
+
+/** The host end of an endpoint's veth: `v<tag>` + sha256(endpoint id), as the bridge driver names it. */
+function vethOf(endpointId: string): string {
+  assert.match(endpointId, /^[0-9a-f]{64}$/);
+  return `v${daemon().net.tag}${createHash('sha256').update(endpointId).digest('hex').slice(0, 8)}`;
+}
+
+/** Pids whose parent is `ppid`. */
+function childrenOf(ppid: number): number[] {
+  const out: number[] = [];
+  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid) out.push(Number(p));
+    } catch {
+      // Gone.
+    }
+  }
+  return out;
+}
+
+async function waitFor(cond: () => boolean, message: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(cond(), message);
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

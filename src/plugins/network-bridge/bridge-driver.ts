@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InternalError } from '../../core/errdefs.js';
-import type { FirewallState, JoinSpec, NetworkDriver } from '../../core/networks.js';
+import type { FirewallState, JoinSpec, NetworkDriver, SandboxHandle } from '../../core/networks.js';
 import { exec } from '../../pkg/exec.js';
 import { firewallRules, jumpRules, type ChainNames } from './firewall-rules.js';
+import type { IpBatchProcess } from './ip-batch-process.js';
+import { SandboxPool } from './sandbox-pool.js';
 
 export interface BridgeDriverOptions {
   /** Where the network namespace files are bind-mounted: `<exec-root>/netns`. */
@@ -20,17 +22,25 @@ export interface BridgeDriverOptions {
 }
 
 const TIMEOUT = { timeoutMs: 30_000 };
+/** How long after a sandbox's teardown its veths are looked for (normally gone with the namespace by then). */
+const LAZY_REMOVE_MS = 2000;
 
 /**
  * The bridge driver on iproute2 and iptables (the nft backend here): a Linux bridge per network, one veth pair
- * per container per network, namespaces made by `unshare --net=<file>` (which bind-mounts them as
- * `ip netns add` would) and configured in one `ip -batch` each side, so that a start costs two short spawns.
- * Firewall rules are rewritten whole with one `iptables-restore --noflush` of berth's own chains.
+ * per container per network. A container's namespace comes from a small pool made ahead of time (see
+ * SandboxPool): a process started with `unshare --net` holds it, runc joins it by `/proc/<pid>/ns/net`, and
+ * the holder ends once the container is in. Nothing is bind-mounted, so nothing needs an unmount when the
+ * container goes: the kernel drops the namespace, and the veths in it, with the container's last process.
+ * A start costs no spawn: two pipe writes to processes that wait for them. Firewall rules are rewritten whole
+ * with one `iptables-restore --noflush` of berth's own chains, only when ports or networks change.
  */
 export class BridgeDriver implements NetworkDriver {
   readonly #opts: BridgeDriverOptions;
   readonly #chains: ChainNames;
   #jumpsChecked = false;
+  readonly #pool = new SandboxPool({ size: 2, refillDelayMs: 150 });
+  /** The process holding each starting container's namespace until the container is in it. */
+  readonly #holders = new Map<string, IpBatchProcess>();
 
   constructor(opts: BridgeDriverOptions) {
     this.#opts = opts;
@@ -41,12 +51,8 @@ export class BridgeDriver implements NetworkDriver {
     return this.#chains;
   }
 
-  netnsPath(containerId: string): string {
-    return join(this.#opts.netnsDir, containerId);
-  }
-
-  vethName(containerId: string, networkId: string): string {
-    return `v${this.#opts.tag}${createHash('sha256').update(`${containerId}/${networkId}`).digest('hex').slice(0, 8)}`;
+  vethName(endpointId: string): string {
+    return `v${this.#opts.tag}${createHash('sha256').update(endpointId).digest('hex').slice(0, 8)}`;
   }
 
   bridgeName(networkId: string): string {
@@ -71,20 +77,38 @@ export class BridgeDriver implements NetworkDriver {
     if (r.code !== 0 && existsSync(`/sys/class/net/${bridge}`)) throw new InternalError(`Could not remove bridge ${bridge}: ${r.stderr.trim()}`);
   }
 
-  async createSandbox(containerId: string, joins: JoinSpec[]): Promise<string> {
-    const path = this.netnsPath(containerId);
-    await mkdir(this.#opts.netnsDir, { recursive: true, mode: 0o711 });
-    await writeFile(path, '', { mode: 0o444 });
+  async createSandbox(containerId: string, joins: JoinSpec[]): Promise<SandboxHandle> {
+    const entry = this.#pool.take();
     try {
-      const lines = ['link set lo up', ...joins.flatMap((j) => this.#insideLines(j))];
-      const r = await exec('unshare', [`--net=${path}`, 'ip', '-batch', '-'], { ...TIMEOUT, input: `${lines.join('\n')}\n` });
-      if (r.code !== 0) throw new InternalError(`Could not set up the network namespace: ${r.stderr.trim()}`);
-      if (joins.length > 0) await ip(['-batch', '-'], joins.map((j) => `link set ${j.hostIfname} master ${j.bridge} up`));
+      const inside = joins.flatMap((j) => this.#insideLines(j));
+      await Promise.all([entry.ready, inside.length > 0 ? entry.inside.run(inside) : Promise.resolve()]);
+      await entry.host.finish(joins.map((j) => `link set ${j.hostIfname} master ${j.bridge} up`));
     } catch (err) {
-      await this.removeSandbox(containerId).catch(() => undefined);
-      throw err;
+      // The namespace goes with its holder, and the veths in it with it.
+      entry.inside.kill();
+      entry.host.kill();
+      this.#removeLater(joins.map((j) => j.hostIfname));
+      throw new InternalError(`Could not set up the network namespace: ${err instanceof Error ? err.message : String(err)}`);
     }
-    return path;
+    this.#holders.get(containerId)?.kill();
+    this.#holders.set(containerId, entry.inside);
+    return {
+      netnsPath: `/proc/${entry.inside.pid}/ns/net`,
+      release: () => {
+        if (this.#holders.get(containerId) === entry.inside) this.#holders.delete(containerId);
+        entry.inside.end();
+      },
+    };
+  }
+
+  warm(): void {
+    this.#pool.warm();
+  }
+
+  close(): void {
+    this.#pool.close();
+    for (const h of this.#holders.values()) h.kill();
+    this.#holders.clear();
   }
 
   async join(netnsPath: string, spec: JoinSpec): Promise<void> {
@@ -101,16 +125,42 @@ export class BridgeDriver implements NetworkDriver {
     await exec('ip', ['link', 'del', hostIfname], TIMEOUT);
   }
 
-  async removeSandbox(containerId: string): Promise<void> {
-    const path = this.netnsPath(containerId);
+  async removeSandbox(containerId: string, hostIfnames: string[]): Promise<void> {
+    // A start that failed before the container joined: the holder is the namespace's last process.
+    this.#holders.get(containerId)?.kill();
+    this.#holders.delete(containerId);
+    // The veths die with the namespace when the container's last process does, a moment later (the kernel
+    // frees namespaces in the background). One still there a while later is in a namespace something else
+    // keeps (a container that joined this one's network): it goes then, off every start's and exit's path.
+    this.#removeLater(hostIfnames);
+    // Sandboxes of the former layout: a namespace file bind-mounted per container.
+    const path = join(this.#opts.netnsDir, containerId);
     if (!existsSync(path)) return;
-    // Unmounting drops the last reference once the container is gone: the namespace and its veths go with it.
     await exec('umount', ['-l', path], TIMEOUT).catch(() => undefined);
     await rm(path, { force: true });
   }
 
   async listSandboxes(): Promise<string[]> {
     return readdir(this.#opts.netnsDir).catch(() => []);
+  }
+
+  async sweepVeths(keep: ReadonlySet<string>): Promise<void> {
+    const prefix = `v${this.#opts.tag}`;
+    const names = (await readdir('/sys/class/net').catch(() => [] as string[])).filter((n) => n.startsWith(prefix) && !keep.has(n));
+    await this.#removeLinks(names);
+  }
+
+  #removeLater(names: string[]): void {
+    if (names.length === 0) return;
+    setTimeout(() => {
+      this.#removeLinks(names).catch(() => undefined);
+    }, LAZY_REMOVE_MS).unref();
+  }
+
+  async #removeLinks(names: string[]): Promise<void> {
+    const left = names.filter((n) => existsSync(`/sys/class/net/${n}`));
+    if (left.length === 0) return;
+    await exec('ip', ['-force', '-batch', '-'], { ...TIMEOUT, input: `${left.map((n) => `link del ${n}`).join('\n')}\n` });
   }
 
   async hostSubnets(): Promise<string[]> {

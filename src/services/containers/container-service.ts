@@ -75,7 +75,7 @@ export interface ContainerServiceDeps {
 /** What the container service asks of networking: the NetworkService's container side. */
 export interface ContainerNetworking {
   planCreate(hostConfig: Record<string, unknown>, networkingConfig: unknown, config: Record<string, unknown>): (tx: WriteTx, containerId: string) => void;
-  setUp(c: ContainerRecord): Promise<{ netnsPath?: string; hostNetwork: boolean; env: string[] }>;
+  setUp(c: ContainerRecord): Promise<{ netnsPath?: string; hostNetwork: boolean; env: string[]; release?: () => void }>;
   tearDown(containerId: string): Promise<void>;
   networkSettings(c: ContainerRecord): Record<string, unknown>;
   summary(c: ContainerRecord): { Ports: Record<string, unknown>[]; NetworkSettings: { Networks: Record<string, unknown> } };
@@ -262,6 +262,8 @@ export class ContainerService {
           // While berthd is down nobody rotates: conmon's own cap bounds the disk (it truncates).
           logSizeMax: logOpts.maxSize > 0 ? logOpts.maxSize * Math.max(2, logOpts.maxFile) : 0,
         });
+        // The container's process is in its network namespace now: the namespace needs no other holder.
+        network?.release?.();
         await this.#connectPendingAttaches(c.id, task);
         await task.start();
       } catch (err) {

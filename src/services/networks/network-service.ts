@@ -51,6 +51,8 @@ export interface NetworkSetup {
   hostNetwork: boolean;
   /** Legacy link environment variables (default bridge). */
   env: string[];
+  /** To call once the container's process is in the namespace (the runtime's create has returned). */
+  release?: () => void;
 }
 
 const RUNNING = new Set(['running', 'paused']);
@@ -131,6 +133,11 @@ export class NetworkService {
       });
     }
     await this.#syncFirewall();
+    // Veths of containers that died while the daemon was away went with their namespaces; any other one (a
+    // namespace kept by something else) goes now.
+    const keep = this.#deps.metadata.view((tx) => tx.listEndpoints({}).flatMap((e) => (e.ip !== null && e.endpointId ? [this.#deps.driver.vethName(e.endpointId)] : [])));
+    await this.#deps.driver.sweepVeths(new Set(keep));
+    this.#deps.driver.warm();
   }
 
   // -- networks ---------------------------------------------------------------------------------------------
@@ -356,7 +363,6 @@ export class NetworkService {
       planned = [ep, ...planned];
     }
     planned.sort((a, b) => (a.networkId === primaryId ? -1 : b.networkId === primaryId ? 1 : 0));
-    const netnsPath = this.#deps.driver.netnsPath(c.id);
     const joins: JoinSpec[] = [];
     try {
       const attached = this.#deps.metadata.update((tx) => {
@@ -365,16 +371,16 @@ export class NetworkService {
           const { ep, net } = this.#allocate(tx, p, `eth${i}`);
           list.push({ ep, net });
         });
-        tx.putSandbox({ containerId: c.id, netnsPath, ports: [] });
+        tx.putSandbox({ containerId: c.id, netnsPath: '', ports: [] });
         return list;
       });
       let routed = false;
       for (const { ep, net } of attached) {
         const defaultRoute = !routed && !net.internal;
         if (defaultRoute) routed = true;
-        joins.push(this.#joinSpec(c.id, ep, net, defaultRoute));
+        joins.push(this.#joinSpec(ep, net, defaultRoute));
       }
-      await this.#deps.driver.createSandbox(c.id, joins);
+      const sandbox = await this.#deps.driver.createSandbox(c.id, joins);
       const primary = attached[0]!;
       const wanted = portMappings(c.hostConfig['PortBindings'], c.config.ExposedPorts, c.hostConfig['PublishAllPorts'] === true);
       if (wanted.length > 0) {
@@ -386,11 +392,11 @@ export class NetworkService {
           const msg = err instanceof Error ? err.message : String(err);
           throw new InternalError(`driver failed programming external connectivity on endpoint ${c.name} (${primary.ep.endpointId}): ${msg}`, { cause: err });
         }
-        this.#deps.metadata.update((tx) => tx.putSandbox({ containerId: c.id, netnsPath, ports: held }));
+        this.#deps.metadata.update((tx) => tx.putSandbox({ containerId: c.id, netnsPath: '', ports: held }));
         await this.#syncFirewall();
       }
       await this.#writeEtcFiles(c, { address: primary.ep.ip!, net: primary.net });
-      return { netnsPath, hostNetwork: false, env: this.#linkEnv(c) };
+      return { netnsPath: sandbox.netnsPath, hostNetwork: false, env: this.#linkEnv(c), release: () => sandbox.release() };
     } catch (err) {
       await this.#tearDownLocked(c.id, { sync: true }).catch(() => undefined);
       throw err;
@@ -424,7 +430,7 @@ export class NetworkService {
       if (mine.some((e) => e.networkId === net.id)) throw new ForbiddenError(`endpoint with name ${cur.name} already exists in network ${net.name}`);
       const planned: EndpointRecord = { containerId: c.id, networkId: net.id, config: cfg, ip: null, mac: '', endpointId: '', ifname: '' };
       const sandbox = this.#deps.metadata.view((tx) => tx.getSandbox(c.id));
-      if (!RUNNING.has(cur.state.status) || !sandbox) {
+      if (!RUNNING.has(cur.state.status) || !sandbox || cur.state.pid <= 0) {
         this.#deps.metadata.update((tx) => tx.putEndpoint(planned));
         return;
       }
@@ -433,7 +439,7 @@ export class NetworkService {
       while (used.has(`eth${n}`)) n++;
       const { ep } = this.#deps.metadata.update((tx) => this.#allocate(tx, planned, `eth${n}`));
       try {
-        await this.#deps.driver.join(sandbox.netnsPath, this.#joinSpec(c.id, ep, net, false));
+        await this.#deps.driver.join(`/proc/${cur.state.pid}/ns/net`, this.#joinSpec(ep, net, false));
       } catch (err) {
         this.#deps.metadata.update((tx) => tx.deleteEndpoint(net.id, c.id));
         throw err;
@@ -452,7 +458,7 @@ export class NetworkService {
       const ep = this.#deps.metadata.view((tx) => tx.listEndpoints({ containerId: c.id }).find((e) => e.networkId === net.id));
       if (!ep) throw new ForbiddenError(`container ${c.id} is not connected to network ${net.name}`);
       this.#deps.metadata.update((tx) => tx.deleteEndpoint(net.id, c.id));
-      if (ep.ip !== null) await this.#deps.driver.leave(this.#deps.driver.vethName(c.id, net.id));
+      if (ep.ip !== null && ep.endpointId) await this.#deps.driver.leave(this.#deps.driver.vethName(ep.endpointId));
     });
     this.#publish(net, 'disconnect', { container: c.id });
   }
@@ -479,7 +485,8 @@ export class NetworkService {
       return {
         Bridge: '',
         SandboxID: sandbox ? c.id : '',
-        SandboxKey: sandbox?.netnsPath ?? '',
+        // The namespace is no file of ours (see BridgeDriver): the container's own link to it works as well.
+        SandboxKey: sandbox && c.state.pid > 0 && RUNNING.has(c.state.status) ? `/proc/${c.state.pid}/ns/net` : '',
         HairpinMode: false,
         LinkLocalIPv6Address: '',
         LinkLocalIPv6PrefixLen: 0,
@@ -535,10 +542,10 @@ export class NetworkService {
     return { ep, net };
   }
 
-  #joinSpec(containerId: string, ep: EndpointRecord, net: NetworkRecord, defaultRoute: boolean): JoinSpec {
+  #joinSpec(ep: EndpointRecord, net: NetworkRecord, defaultRoute: boolean): JoinSpec {
     return {
       ifname: ep.ifname,
-      hostIfname: this.#deps.driver.vethName(containerId, net.id),
+      hostIfname: this.#deps.driver.vethName(ep.endpointId),
       bridge: net.bridge,
       address: ep.ip!,
       prefixLength: parseCidr(net.subnet)!.prefix,
@@ -551,7 +558,8 @@ export class NetworkService {
   async #tearDownLocked(containerId: string, opts: { sync: boolean }): Promise<void> {
     const sb = this.#deps.metadata.view((tx) => tx.getSandbox(containerId));
     for (const m of sb?.ports ?? []) this.#deps.ports.release(m);
-    await this.#deps.driver.removeSandbox(containerId);
+    const veths = this.#deps.metadata.view((tx) => tx.listEndpoints({ containerId }).flatMap((e) => (e.ip !== null && e.endpointId ? [this.#deps.driver.vethName(e.endpointId)] : [])));
+    await this.#deps.driver.removeSandbox(containerId, veths);
     this.#deps.metadata.update((tx) => {
       for (const e of tx.listEndpoints({ containerId })) {
         if (e.ip !== null) tx.putEndpoint({ ...e, ip: null, endpointId: '', ifname: '' });

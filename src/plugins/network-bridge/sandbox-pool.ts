@@ -1,0 +1,92 @@
+import { IpBatchProcess } from './ip-batch-process.js';
+
+/**
+ * One ready-made sandbox: a network namespace held by an `ip -batch -` running inside it (loopback already
+ * up), and an `ip -batch -` in the daemon's namespace for the host ends of the veths. Both processes are
+ * started ahead of time, so a container start pays no fork or exec for its network.
+ */
+export interface PoolEntry {
+  /** `unshare --net ip -batch -`: its namespace is `/proc/<pid>/ns/net` for as long as it runs. */
+  inside: IpBatchProcess;
+  /** Resolves once loopback is up (rejects if the namespace could not be made). */
+  ready: Promise<void>;
+  /** `ip -batch -` on the host, used once. */
+  host: IpBatchProcess;
+}
+
+export interface SandboxPoolOptions {
+  /** How many entries are kept ready. */
+  size: number;
+  /** How long after a take the pool is refilled: the refill's spawns stay out of the start that took one. */
+  refillDelayMs: number;
+}
+
+/**
+ * A few pre-made namespaces. Nothing of an entry lives on the host outside its two processes: no bind
+ * mount, no veth; they end when their stdin closes, so a kill -9 of the daemon leaves nothing behind (the
+ * kernel drops the namespace with its last process).
+ */
+export class SandboxPool {
+  readonly #opts: SandboxPoolOptions;
+  #free: PoolEntry[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(opts: SandboxPoolOptions) {
+    this.#opts = opts;
+  }
+
+  /** A ready entry if there is one, a new one otherwise (then it is made now, on the caller's time). */
+  take(): PoolEntry {
+    let entry: PoolEntry | undefined;
+    while ((entry = this.#free.shift()) && !(entry.inside.alive && entry.host.alive)) discard(entry);
+    this.#schedule(this.#opts.refillDelayMs);
+    return entry ?? makeEntry();
+  }
+
+  /** Fills the pool soon (at daemon start). */
+  warm(): void {
+    this.#schedule(0);
+  }
+
+  /** Ends every idle entry (daemon shutdown). */
+  close(): void {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    for (const e of this.#free.splice(0)) discard(e);
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#closed || this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#fill();
+    }, delayMs);
+    this.#timer.unref();
+  }
+
+  #fill(): void {
+    while (!this.#closed && this.#free.length < this.#opts.size) {
+      const e = makeEntry();
+      this.#free.push(e);
+      // One that fails to come up is dropped; the next take makes its own (and reports why it fails).
+      e.ready.catch(() => {
+        const i = this.#free.indexOf(e);
+        if (i >= 0) this.#free.splice(i, 1);
+        discard(e);
+      });
+    }
+  }
+}
+
+function makeEntry(): PoolEntry {
+  const inside = new IpBatchProcess('unshare', ['--net', 'ip', '-batch', '-']);
+  const ready = inside.run(['link set lo up']);
+  ready.catch(() => undefined);
+  return { inside, ready, host: new IpBatchProcess('ip', ['-batch', '-']) };
+}
+
+function discard(e: PoolEntry): void {
+  e.inside.kill();
+  e.host.kill();
+}
