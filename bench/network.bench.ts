@@ -63,6 +63,25 @@ async function main(): Promise<void> {
     }
     const netP50 = p50(interleaved.net);
     const noneP50 = p50(interleaved.none);
+    const pairedP50 = p50(interleaved.net.map((x, i) => x - interleaved.none[i]!));
+
+    // The start alone through the API (no CLI process, no create, no wait): where the network's set-up is.
+    const apiStart = { net: [] as number[], none: [] as number[] };
+    const startOnce = async (mode: string): Promise<number> => {
+      const c = await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { NetworkMode: mode, AutoRemove: true } });
+      if (c.status !== 201) throw new Error(`create failed: ${c.body}`);
+      const id = (JSON.parse(c.body) as { Id: string }).Id;
+      const t = process.hrtime.bigint();
+      const s = await d.api('POST', `/containers/${id}/start`);
+      const ms = Number(process.hrtime.bigint() - t) / 1e6;
+      if (s.status !== 204) throw new Error(`start failed: ${s.body}`);
+      await d.api('POST', `/containers/${id}/wait?condition=removed`);
+      return ms;
+    };
+    for (let i = 0; i < RUNS; i++) {
+      apiStart.net.push(await startOnce('benchnet'));
+      apiStart.none.push(await startOnce('none'));
+    }
 
     const hostPort = 20000 + Math.floor(Math.random() * 20000);
     timeCmd(
@@ -88,6 +107,10 @@ async function main(): Promise<void> {
       ['run --rm --network benchnet busybox true, p50', `${netP50.toFixed(1)} ms`, ''],
       ['run --rm --network none busybox true, p50', `${noneP50.toFixed(1)} ms`, ''],
       ['network-attached start overhead', `${(netP50 - noneP50).toFixed(1)} ms`, 'target ≤ 15 ms'],
+      ['  median of the paired differences', `${pairedP50.toFixed(1)} ms`, ''],
+      ['API start (POST /start), --network benchnet, p50', `${p50(apiStart.net).toFixed(1)} ms`, ''],
+      ['API start (POST /start), --network none, p50', `${p50(apiStart.none).toFixed(1)} ms`, ''],
+      ['API start overhead', `${(p50(apiStart.net) - p50(apiStart.none)).toFixed(1)} ms`, ''],
       [`HTTP GET ${MB} MiB, direct to ${ip}:80`, `${direct.toFixed(0)} MB/s`, ''],
       [`HTTP GET ${MB} MiB, published 127.0.0.1:${hostPort}`, `${published.toFixed(0)} MB/s`, ''],
       ['published / direct', `${(published / direct).toFixed(2)}×`, 'target ≥ 0.8×'],

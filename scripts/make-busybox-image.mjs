@@ -40,6 +40,19 @@ wheel:x:10:root
 users:x:100:
 nogroup:x:65534:
 `;
+/**
+ * Name lookups as Debian images (and Docker's containers) do them: /etc/hosts first, then DNS. Static glibc
+ * 2.34 and later has the files and dns sources built in (strace shows no library is opened for a lookup), so
+ * this file is all the image needs for `wget http://<name>/`; without it glibc asks DNS before /etc/hosts.
+ */
+const NSSWITCH = `passwd: files
+group: files
+shadow: files
+hosts: files dns
+networks: files
+protocols: files
+services: files
+`;
 /** Directories of the root filesystem and their modes (root's home is private, /tmp is sticky). */
 const DIRS = new Map([
   ['bin', 0o755],
@@ -149,6 +162,7 @@ function layerEntries(busyboxPath) {
     ...[...dirs].map(([name, mode]) => ({ path: name, name: `${name}/`, type: 'directory', mode })),
     { path: 'bin/busybox', name: 'bin/busybox', type: 'file', mode: 0o755, data: binary },
     { path: 'etc/group', name: 'etc/group', type: 'file', mode: 0o644, data: Buffer.from(GROUP) },
+    { path: 'etc/nsswitch.conf', name: 'etc/nsswitch.conf', type: 'file', mode: 0o644, data: Buffer.from(NSSWITCH) },
     { path: 'etc/passwd', name: 'etc/passwd', type: 'file', mode: 0o644, data: Buffer.from(PASSWD) },
     ...applets.map((applet) => ({ path: applet, name: applet, type: 'symlink', mode: 0o777, linkname: '/bin/busybox' })),
   ];

@@ -5,7 +5,7 @@
  * cgroup parent, the directories. It never touches another engine's state and kills only pids it started.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import assert from 'node:assert/strict';
@@ -50,7 +50,9 @@ export interface TestDaemon {
 }
 
 export function ensureBusyboxImage(): string {
-  if (!existsSync(BUSYBOX_TAR)) {
+  // A cached archive older than the script that makes it is made again (the image's content changed).
+  const script = join(REPO, 'scripts/make-busybox-image.mjs');
+  if (!existsSync(BUSYBOX_TAR) || statSync(BUSYBOX_TAR).mtimeMs < statSync(script).mtimeMs) {
     mkdirSync(join(REPO, 'images'), { recursive: true });
     const r = spawnSync(process.execPath, [join(REPO, 'scripts/make-busybox-image.mjs'), BUSYBOX_TAR], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`make-busybox-image failed: ${r.stderr}`);
