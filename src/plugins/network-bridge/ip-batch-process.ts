@@ -15,6 +15,7 @@ const MAX_STDERR = 16 * 1024;
  * - `run(lines)` writes the lines and a `link show dev lo`, and resolves when that one's output appears (every
  *   line before it succeeded: ip flushes stdout after each command); it rejects with ip's stderr if ip exits.
  * - `finish(lines)` writes the last lines, closes stdin and resolves when ip exits with 0.
+ * The lines must print nothing on stdout themselves (the mark is what `link show dev lo` prints).
  * The process runs in its own namespace (unshare) or in the daemon's; it ends when stdin closes, and so also
  * when the daemon dies (the pipe's other end goes): nothing of it outlives berthd.
  */
@@ -47,9 +48,8 @@ export class IpBatchProcess {
     this.#child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       if (this.#stderr.length < MAX_STDERR) this.#stderr += d;
     });
-    // An idle helper must not keep the daemon's event loop alive.
-    this.#child.unref();
-    for (const s of [this.#child.stdin, this.#child.stdout, this.#child.stderr]) (s as Socket | null)?.unref?.();
+    // An idle helper must not keep the daemon's event loop alive (one that is awaited does).
+    this.#hold(false);
   }
 
   get pid(): number {
@@ -68,7 +68,7 @@ export class IpBatchProcess {
     const mark = this.#sent;
     const done = new Promise<void>((resolve, reject) => this.#waiters.push({ mark, resolve, reject }));
     this.#child.stdin!.write(`${[...lines, SYNC_LINE].join('\n')}\n`);
-    return withTimeout(done, timeoutMs, () => this.kill());
+    return this.#awaited(withTimeout(done, timeoutMs, () => this.kill()));
   }
 
   /** Runs the last `lines`, closes stdin and waits for a clean exit. */
@@ -76,7 +76,7 @@ export class IpBatchProcess {
     if (!this.alive) throw this.#failure();
     this.#ended = true;
     this.#child.stdin!.end(lines.length > 0 ? `${lines.join('\n')}\n` : '');
-    const code = await withTimeout(this.#exit, timeoutMs, () => this.kill());
+    const code = await this.#awaited(withTimeout(this.#exit, timeoutMs, () => this.kill()));
     if (code !== 0) throw this.#failure();
   }
 
@@ -94,7 +94,27 @@ export class IpBatchProcess {
 
   /** Resolves when the process has exited. */
   exited(): Promise<number | null> {
-    return this.#exit;
+    return this.#awaited(this.#exit);
+  }
+
+  #pending = 0;
+
+  async #awaited<T>(p: Promise<T>): Promise<T> {
+    if (this.#pending++ === 0) this.#hold(true);
+    try {
+      return await p;
+    } finally {
+      if (--this.#pending === 0) this.#hold(false);
+    }
+  }
+
+  #hold(on: boolean): void {
+    if (on) this.#child.ref();
+    else this.#child.unref();
+    for (const s of [this.#child.stdin, this.#child.stdout, this.#child.stderr] as (Socket | null)[]) {
+      if (on) s?.ref?.();
+      else s?.unref?.();
+    }
   }
 
   #onStdout(d: string): void {
