@@ -63,12 +63,17 @@ export async function untarInRoot(tar: Readable, root: RootedFs, dest: string, o
   let feedError: unknown;
   const feeding = (async () => {
     for await (const chunk of tar) {
-      if (!extract.write(chunk as Buffer)) await new Promise<void>((r, j) => {
-        extract.once('drain', r);
-        extract.once('close', () => j(new Error('tar parser stopped')));
-      });
+      // Once the parser is gone the rest is read and dropped, not cut: the input may be a request whose
+      // answer (the error) still has to go out on the same connection.
+      if (extract.destroyed || extract.destroying) continue;
+      if (!extract.write(chunk as Buffer)) {
+        await new Promise<void>((r) => {
+          extract.once('drain', r);
+          extract.once('close', r);
+        });
+      }
     }
-    extract.end(null);
+    if (!extract.destroyed) extract.end(null);
   })().catch((err: unknown) => {
     feedError = err;
     extract.destroy(err instanceof Error ? err : new Error(String(err)));
@@ -83,7 +88,6 @@ export async function untarInRoot(tar: Readable, root: RootedFs, dest: string, o
     await writer.finish();
   } catch (err) {
     extract.destroy();
-    tar.destroy();
     await feeding;
     await writer.abandon();
     if (opts.signal?.aborted) throw opts.signal.reason;
