@@ -24,6 +24,8 @@ export interface UntarOptions {
   noOverwriteDirNonDir: boolean;
   /** Owner of everything extracted; the tar's own uid/gid when undefined. */
   chown?: { uid: number; gid: number };
+  /** Docker's NoLchown (a client extracting on its own machine): files keep the extracting user's ownership. */
+  noLchown?: boolean;
   signal?: AbortSignal;
 }
 
@@ -185,7 +187,7 @@ class RootedWriter {
       await removeAt(parent.dirFd, name);
       this.#forgetDirs();
     }
-    const owner = this.#opts.chown ?? { uid: e.uid, gid: e.gid };
+    const owner = this.#opts.noLchown ? undefined : (this.#opts.chown ?? { uid: e.uid, gid: e.gid });
     switch (e.type) {
       case 'directory':
         await fs.promises.mkdir(at(parent.dirFd, name), { mode: 0o700 });
@@ -203,7 +205,7 @@ class RootedWriter {
       case 'symlink':
         data.resume();
         await fs.promises.symlink(e.linkname, at(parent.dirFd, name));
-        await fs.promises.lchown(at(parent.dirFd, name), owner.uid, owner.gid);
+        if (owner) await fs.promises.lchown(at(parent.dirFd, name), owner.uid, owner.gid);
         await fs.promises.lutimes(at(parent.dirFd, name), e.mtime, e.mtime);
         this.#forgetDirs();
         return;
@@ -225,7 +227,7 @@ class RootedWriter {
         const path = `/proc/${process.pid}/fd/${parent.dirFd}/${name}`;
         const kind = e.type === 'fifo' ? ['p'] : [e.type === 'character-device' ? 'c' : 'b', String(e.devmajor), String(e.devminor)];
         await execOrThrow('mknod', ['-m', (e.mode & 0o777).toString(8), '--', path, ...kind], { timeoutMs: 30_000 });
-        await fs.promises.lchown(at(parent.dirFd, name), owner.uid, owner.gid);
+        if (owner) await fs.promises.lchown(at(parent.dirFd, name), owner.uid, owner.gid);
         return;
       }
     }
@@ -260,8 +262,10 @@ class RootedWriter {
   async #dirMeta(parent: Resolved, name: string, e: Entry, target: string): Promise<void> {
     const fd = await fdOpen(at(parent.dirFd, name), DIR_OPEN_FLAGS);
     try {
-      const owner = this.#opts.chown ?? { uid: e.uid, gid: e.gid };
-      await fdChown(fd, owner.uid, owner.gid);
+      if (!this.#opts.noLchown) {
+        const owner = this.#opts.chown ?? { uid: e.uid, gid: e.gid };
+        await fdChown(fd, owner.uid, owner.gid);
+      }
       await fdChmod(fd, e.mode);
     } finally {
       closeQuietly(fd);
@@ -318,7 +322,7 @@ class RootedWriter {
   }
 }
 
-async function writeFile(parent: Resolved, name: string, content: Buffer | Readable, e: Entry, owner: { uid: number; gid: number }): Promise<void> {
+async function writeFile(parent: Resolved, name: string, content: Buffer | Readable, e: Entry, owner: { uid: number; gid: number } | undefined): Promise<void> {
   const fd = await fdOpen(at(parent.dirFd, name), CREATE_FILE, 0o600);
   try {
     if (Buffer.isBuffer(content)) {
@@ -331,7 +335,7 @@ async function writeFile(parent: Resolved, name: string, content: Buffer | Reada
         while (off < buf.length) off += (await fdWrite(fd, buf, off, buf.length - off)).bytesWritten;
       }
     }
-    await fdChown(fd, owner.uid, owner.gid);
+    if (owner) await fdChown(fd, owner.uid, owner.gid);
     // After the chown, which clears setuid/setgid bits.
     await fdChmod(fd, e.mode);
     await fdUtimes(fd, e.mtime, e.mtime);

@@ -4,7 +4,7 @@
 // hostile tar entries must never write outside the container.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, lstatSync, readlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, readlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -326,5 +326,48 @@ describe('diff, export, import, commit', () => {
     const none = d.docker(['commit', 'nope', 'x']);
     assert.match(none.stderr, /No such container: nope/);
     ok(d.docker(['rm', '-f', 'live']));
+  });
+});
+
+describe('berth cp, diff, export, commit', () => {
+  it('does what docker does, through the same API', async () => {
+    const d = daemon();
+    ok(d.berth(['run', '-d', '--name', 'bcp', 'busybox', 'sleep', '1000']));
+    const src = join(work, 'btree');
+    mkdirSync(join(src, 'in'), { recursive: true });
+    writeFileSync(join(src, 'in/f.txt'), 'berth file\n');
+    symlinkSync('in/f.txt', join(src, 'lnk'));
+    ok(d.berth(['cp', src, 'bcp:/tmp']));
+    assert.equal(sh('bcp', 'cat /tmp/btree/in/f.txt; readlink /tmp/btree/lnk'), 'berth file\nin/f.txt\n');
+    ok(d.berth(['cp', join(src, 'in/f.txt'), 'bcp:/tmp/renamed.txt']));
+    assert.equal(sh('bcp', 'cat /tmp/renamed.txt'), 'berth file\n');
+    const out = join(work, 'bout');
+    ok(d.berth(['cp', 'bcp:/tmp/btree', out]));
+    assert.equal(readFileSync(join(out, 'in/f.txt'), 'utf8'), 'berth file\n');
+    const single = join(work, 'single.txt');
+    ok(d.berth(['cp', 'bcp:/tmp/renamed.txt', single]));
+    assert.equal(readFileSync(single, 'utf8'), 'berth file\n');
+    const streamed = await tarNames(Buffer.from(ok(d.berth(['cp', 'bcp:/tmp/renamed.txt', '-'])), 'latin1'));
+    assert.equal(streamed.get('renamed.txt')?.body, 'berth file\n');
+    ok(d.berth(['cp', '-', 'bcp:/tmp'], { input: await tarOf([{ name: 'from-stdin', body: 'in' }]) }));
+    assert.equal(sh('bcp', 'cat /tmp/from-stdin'), 'in');
+    // The same errors as docker's.
+    for (const args of [['bcp:/no/such', join(work, 'x')], ['nope:/etc', join(work, 'x')], [single, 'bcp:/no/such/'], ['a', 'b'], ['bcp:/a', 'bcp:/b']]) {
+      const b = d.berth(['cp', ...args]);
+      const k = d.docker(['cp', ...args]);
+      assert.equal(b.code, k.code, `${args.join(' ')}: berth ${b.stderr} docker ${k.stderr}`);
+      // docker's last line (it may log its own tar writer's noise before it).
+      assert.equal(b.stderr.trim(), k.stderr.trim().split('\n').pop(), args.join(' '));
+    }
+    sh('bcp', 'echo changed > /tmp/renamed.txt; rm /bin/cpio');
+    assert.equal(ok(d.berth(['diff', 'bcp'])), ok(d.docker(['diff', 'bcp'])));
+    const exported = join(work, 'b.tar');
+    ok(d.berth(['export', '-o', exported, 'bcp']));
+    assert.equal((await tarNames(readFileSync(exported))).get('tmp/renamed.txt')?.body, 'changed\n');
+    const id = ok(d.berth(['commit', '-m', 'from berth', '-c', 'CMD ["cat", "/tmp/renamed.txt"]', 'bcp', 'berth-committed'])).trim();
+    assert.match(id, /^sha256:/);
+    assert.equal(ok(d.berth(['run', '--rm', 'berth-committed'])), 'changed\n');
+    assert.match(ok(d.berth(['history', 'berth-committed'])), /from berth/);
+    ok(d.berth(['rm', '-f', 'bcp']));
   });
 });
