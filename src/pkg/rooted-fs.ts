@@ -155,6 +155,20 @@ export class RootedFs {
             cur = { fd, path: childPath, owned: true };
             continue;
           }
+          if (!last) {
+            // A parent: opening it as a directory (never following) settles the common case in one call.
+            const fd = await fdOpen(at(cur.fd, comp), DIR_OPEN_FLAGS).catch((err: unknown) => {
+              const code = errnoOf(err);
+              if (code === 'ELOOP' || code === 'ENOTDIR') return undefined;
+              if (code === 'ENOENT') throw new RootedFsError('ENOENT', `${childPath}: no such file or directory`, childPath);
+              throw err;
+            });
+            if (fd !== undefined) {
+              release();
+              cur = { fd, path: childPath, owned: true };
+              continue;
+            }
+          }
           let st: fs.Stats;
           try {
             st = await lstatP(at(cur.fd, comp));

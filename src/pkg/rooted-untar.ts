@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import type { Header } from 'tar-stream';
 import { InvalidArgumentError } from '../core/errdefs.js';
-import { execOrThrow } from './exec.js';
+import { exec } from './exec.js';
 import { at, cleanComponents, closeQuietly, DIR_OPEN_FLAGS, errnoOf, fdOpen, RootedFsError, type Resolved, type RootedFs } from './rooted-fs.js';
 
 const fdWrite = promisify(fs.write);
@@ -18,6 +18,18 @@ const CREATE_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | 
 /** Small files are buffered and written by background tasks while the next entries are parsed. */
 const SMALL_FILE_MAX = 1024 * 1024;
 const MAX_TASKS = 32;
+/** Directory descriptors held for `finish` (and cached parents): bounded, well under any fd limit. */
+const MAX_HELD_DIRS = 2048;
+const EUID = process.geteuid?.() ?? 0;
+const EGID = process.getegid?.() ?? 0;
+/** The process umask, read once (open(2)'s mode is masked by it). */
+const UMASK = readUmask();
+
+function readUmask(): number {
+  const old = process.umask(0o022);
+  process.umask(old);
+  return old;
+}
 
 export interface UntarOptions {
   /** Docker's NoOverwriteDirNonDir: refuse to replace a directory with a non-directory or the reverse. */
@@ -70,8 +82,13 @@ export async function untarInRoot(tar: Readable, root: RootedFs, dest: string, o
       if (extract.destroyed || extract.destroying) continue;
       if (!extract.write(chunk as Buffer)) {
         await new Promise<void>((r) => {
-          extract.once('drain', r);
-          extract.once('close', r);
+          const done = (): void => {
+            extract.off('drain', done);
+            extract.off('close', done);
+            r();
+          };
+          extract.once('drain', done);
+          extract.once('close', done);
         });
       }
     }
@@ -140,7 +157,11 @@ class RootedWriter {
   readonly #dirs = new Map<string, Resolved>();
   readonly #tasks = new Map<string, Promise<void>>();
   #failure: { error: unknown } | undefined;
-  readonly #dirTimes: Array<{ path: string; mtime: number }> = [];
+  readonly #dirTimes: Array<{ path: string; mtime: number; fd?: number }> = [];
+  /** Directories this extraction made, and every path it wrote: see `apply`'s fast path. */
+  readonly #fresh = new Set<string>();
+  readonly #made = new Set<string>();
+  readonly #setgidDirs = new Map<number, boolean>();
 
   constructor(root: RootedFs, dest: string, opts: UntarOptions) {
     this.#root = root;
@@ -170,23 +191,54 @@ class RootedWriter {
     }
     const small = e.type === 'file' && e.size <= SMALL_FILE_MAX;
     if (!small || this.#tasks.has(target)) await this.#flush();
-    const parent = await this.#parent(posix.dirname(target));
+    const parentPath = posix.dirname(target);
+    const parent = await this.#parent(parentPath);
     const name = posix.basename(target);
-    const existing = await lstatOrNull(at(parent.dirFd, name));
-    if (existing) {
-      if (existing.isDirectory() && e.type === 'directory') {
-        await this.#dirMeta(parent, name, e, target);
+    // In a directory this archive made, a name it has not written yet cannot exist (unless the container
+    // races to make it: then the exclusive create fails and the careful path below runs after all).
+    const fast = this.#fresh.has(parentPath) && !this.#made.has(target);
+    if (!fast && (await this.#clearSlot(parent, name, e, target))) {
+      data.resume();
+      return;
+    }
+    try {
+      await this.#create(e, parent, name, target, data, small);
+    } catch (err) {
+      if (!fast || errnoOf(err) !== 'EEXIST') throw err;
+      if (await this.#clearSlot(parent, name, e, target)) {
         data.resume();
         return;
       }
-      if (this.#opts.noOverwriteDirNonDir) {
-        if (existing.isDirectory()) throw new InvalidArgumentError(`cannot overwrite directory ${JSON.stringify(target)} with non-directory ${JSON.stringify(target)}`);
-        if (e.type === 'directory') throw new InvalidArgumentError(`cannot overwrite non-directory ${JSON.stringify(target)} with directory ${JSON.stringify(target)}`);
-      }
-      await this.#flush();
-      await removeAt(parent.dirFd, name);
-      this.#forgetDirs();
+      await this.#create(e, parent, name, target, data, small);
     }
+    this.#made.add(target);
+    if (e.type === 'directory') this.#fresh.add(target);
+  }
+
+  /**
+   * Makes room for an entry where something may exist: a directory over a directory only takes the new
+   * metadata (returns true: nothing more to do); anything else is removed first (or refused, with
+   * NoOverwriteDirNonDir).
+   */
+  async #clearSlot(parent: Resolved, name: string, e: Entry, target: string): Promise<boolean> {
+    const existing = await lstatOrNull(at(parent.dirFd, name));
+    if (!existing) return false;
+    if (existing.isDirectory() && e.type === 'directory') {
+      await this.#dirMeta(parent, name, e, target);
+      return true;
+    }
+    if (this.#opts.noOverwriteDirNonDir) {
+      if (existing.isDirectory()) throw new InvalidArgumentError(`cannot overwrite directory ${JSON.stringify(target)} with non-directory ${JSON.stringify(target)}`);
+      if (e.type === 'directory') throw new InvalidArgumentError(`cannot overwrite non-directory ${JSON.stringify(target)} with directory ${JSON.stringify(target)}`);
+    }
+    await this.#flush();
+    await removeAt(parent.dirFd, name);
+    this.#forgetDirs();
+    return false;
+  }
+
+  /** Creates the entry at a free name; fails with EEXIST (before reading any data) when the name is taken. */
+  async #create(e: Entry, parent: Resolved, name: string, target: string, data: Readable, small: boolean): Promise<void> {
     const owner = this.#opts.noLchown ? undefined : (this.#opts.chown ?? { uid: e.uid, gid: e.gid });
     switch (e.type) {
       case 'directory':
@@ -194,23 +246,36 @@ class RootedWriter {
         data.resume();
         await this.#dirMeta(parent, name, e, target);
         return;
-      case 'file':
+      case 'file': {
+        const fd = await fdOpen(at(parent.dirFd, name), CREATE_FILE, e.mode & 0o777);
+        // What open(2) already gave: the creator's ids (unless a setgid parent lends its group) and mode & ~umask.
+        const plan = {
+          chown: owner !== undefined && !(owner.uid === EUID && owner.gid === EGID && !(await this.#setgid(parent))),
+          chmod: (e.mode & 0o7000) !== 0 || (e.mode & UMASK) !== 0,
+        };
         if (small) {
-          const content = await collect(data, e.size);
-          await this.#startTask(target, writeFile(parent, name, content, e, owner));
+          let content: Buffer;
+          try {
+            content = await collect(data, e.size);
+          } catch (err) {
+            closeQuietly(fd);
+            throw err;
+          }
+          await this.#startTask(target, finishFile(fd, content, e, owner, plan));
         } else {
-          await writeFile(parent, name, data, e, owner);
+          await finishFile(fd, data, e, owner, plan);
         }
         return;
+      }
       case 'symlink':
-        data.resume();
         await fs.promises.symlink(e.linkname, at(parent.dirFd, name));
+        data.resume();
         if (owner) await fs.promises.lchown(at(parent.dirFd, name), owner.uid, owner.gid);
         await fs.promises.lutimes(at(parent.dirFd, name), e.mtime, e.mtime);
-        this.#forgetDirs();
+        // Nothing cached can go through it: cached parents are existing directories, and a symlink is only
+        // made at a free name (a replaced path was removed first, which dropped the cache).
         return;
       case 'link': {
-        data.resume();
         const src = await this.#root.resolve(joinPath(this.#dest, cleanRel(e.linkname)!), { followFinal: false });
         try {
           if (src.name === '.') throw breakout(e.linkname, this.#dest);
@@ -218,36 +283,51 @@ class RootedWriter {
         } finally {
           src.close();
         }
+        data.resume();
         return;
       }
       default: {
-        data.resume();
         // Node has no mknod(2): mknod(1) reaches our descriptor through /proc/<our pid>/fd, and fails on an
         // existing name rather than following it.
         const path = `/proc/${process.pid}/fd/${parent.dirFd}/${name}`;
         const kind = e.type === 'fifo' ? ['p'] : [e.type === 'character-device' ? 'c' : 'b', String(e.devmajor), String(e.devminor)];
-        await execOrThrow('mknod', ['-m', (e.mode & 0o777).toString(8), '--', path, ...kind], { timeoutMs: 30_000 });
+        const res = await exec('mknod', ['-m', (e.mode & 0o777).toString(8), '--', path, ...kind], { timeoutMs: 30_000 });
+        if (res.code !== 0) {
+          const err = new Error(`mknod ${JSON.stringify(target)}: ${res.stderr.trim()}`);
+          if (/File exists/.test(res.stderr)) Object.assign(err, { code: 'EEXIST' });
+          throw err;
+        }
+        data.resume();
         if (owner) await fs.promises.lchown(at(parent.dirFd, name), owner.uid, owner.gid);
         return;
       }
     }
   }
 
+  async #setgid(parent: Resolved): Promise<boolean> {
+    let v = this.#setgidDirs.get(parent.dirFd);
+    if (v === undefined) {
+      v = ((await fs.promises.stat(at(parent.dirFd))).mode & 0o2000) !== 0;
+      this.#setgidDirs.set(parent.dirFd, v);
+    }
+    return v;
+  }
+
   async finish(): Promise<void> {
     await this.#flush();
     // Adding children changed the directories' times: set them last, deepest first.
     for (const d of this.#dirTimes.reverse()) {
-      const r = await this.#root.resolve(d.path, { followFinal: false }).catch(() => undefined);
-      if (!r) continue;
-      try {
-        const fd = await fdOpen(at(r.dirFd, r.name), DIR_OPEN_FLAGS).catch(() => undefined);
-        if (fd !== undefined) {
-          await fdUtimes(fd, d.mtime, d.mtime).catch(() => undefined);
-          closeQuietly(fd);
-        }
-      } finally {
+      let fd = d.fd;
+      d.fd = undefined;
+      if (fd === undefined) {
+        const r = await this.#root.resolve(d.path, { followFinal: false }).catch(() => undefined);
+        if (!r) continue;
+        fd = await fdOpen(at(r.dirFd, r.name), DIR_OPEN_FLAGS).catch(() => undefined);
         r.close();
       }
+      if (fd === undefined) continue;
+      await fdUtimes(fd, d.mtime, d.mtime).catch(() => undefined);
+      closeQuietly(fd);
     }
   }
 
@@ -257,6 +337,8 @@ class RootedWriter {
 
   close(): void {
     this.#forgetDirs();
+    for (const d of this.#dirTimes) if (d.fd !== undefined) closeQuietly(d.fd);
+    this.#dirTimes.length = 0;
   }
 
   async #dirMeta(parent: Resolved, name: string, e: Entry, target: string): Promise<void> {
@@ -267,25 +349,45 @@ class RootedWriter {
         await fdChown(fd, owner.uid, owner.gid);
       }
       await fdChmod(fd, e.mode);
-    } finally {
+    } catch (err) {
       closeQuietly(fd);
+      throw err;
     }
-    this.#dirTimes.push({ path: target, mtime: e.mtime });
+    // Kept open for its time, set in `finish` (after its children changed it), without resolving it again.
+    if (this.#dirTimes.length < MAX_HELD_DIRS) this.#dirTimes.push({ path: target, mtime: e.mtime, fd });
+    else {
+      closeQuietly(fd);
+      this.#dirTimes.push({ path: target, mtime: e.mtime });
+    }
   }
 
   /** The open directory `path` (inside the root), made (0755, as Docker's MkdirAll) when missing. */
   async #parent(path: string): Promise<Resolved> {
     const cached = this.#dirs.get(path);
     if (cached) return cached;
+    if (this.#dirs.size >= MAX_HELD_DIRS) this.#forgetDirs();
+    const up = this.#dirs.get(posix.dirname(path));
+    if (up && this.#fresh.has(path)) {
+      // A directory this archive made, below an open one: one open, never through a symlink.
+      const fd = await fdOpen(at(up.dirFd, posix.basename(path)), DIR_OPEN_FLAGS).catch(() => undefined);
+      if (fd !== undefined) {
+        const r: Resolved = { dirFd: fd, name: '.', path: up.path === '/' ? `/${posix.basename(path)}` : `${up.path}/${posix.basename(path)}`, close: () => closeQuietly(fd) };
+        this.#dirs.set(path, r);
+        return r;
+      }
+    }
     let dir: { fd: number; path: string; close(): void };
     try {
       dir = await this.#root.openDir(path);
     } catch (err) {
       if (!(err instanceof RootedFsError) || err.code !== 'ENOENT' || path === '/') throw err;
       const up = await this.#parent(posix.dirname(path));
-      await fs.promises.mkdir(at(up.dirFd, posix.basename(path)), { mode: 0o755 }).catch((e: unknown) => {
-        if (errnoOf(e) !== 'EEXIST') throw e;
-      });
+      await fs.promises.mkdir(at(up.dirFd, posix.basename(path)), { mode: 0o755 }).then(
+        () => this.#fresh.add(path),
+        (e: unknown) => {
+          if (errnoOf(e) !== 'EEXIST') throw e;
+        },
+      );
       dir = await this.#root.openDir(path);
     }
     const r: Resolved = { dirFd: dir.fd, name: '.', path: dir.path, close: dir.close };
@@ -296,6 +398,7 @@ class RootedWriter {
   #forgetDirs(): void {
     for (const r of this.#dirs.values()) r.close();
     this.#dirs.clear();
+    this.#setgidDirs.clear();
   }
 
   async #startTask(key: string, work: Promise<void>): Promise<void> {
@@ -322,8 +425,14 @@ class RootedWriter {
   }
 }
 
-async function writeFile(parent: Resolved, name: string, content: Buffer | Readable, e: Entry, owner: { uid: number; gid: number } | undefined): Promise<void> {
-  const fd = await fdOpen(at(parent.dirFd, name), CREATE_FILE, 0o600);
+/** Writes a created file's content and metadata and closes it. */
+async function finishFile(
+  fd: number,
+  content: Buffer | Readable,
+  e: Entry,
+  owner: { uid: number; gid: number } | undefined,
+  plan: { chown: boolean; chmod: boolean },
+): Promise<void> {
   try {
     if (Buffer.isBuffer(content)) {
       let off = 0;
@@ -335,9 +444,9 @@ async function writeFile(parent: Resolved, name: string, content: Buffer | Reada
         while (off < buf.length) off += (await fdWrite(fd, buf, off, buf.length - off)).bytesWritten;
       }
     }
-    if (owner) await fdChown(fd, owner.uid, owner.gid);
+    if (owner && plan.chown) await fdChown(fd, owner.uid, owner.gid);
     // After the chown, which clears setuid/setgid bits.
-    await fdChmod(fd, e.mode);
+    if (plan.chmod) await fdChmod(fd, e.mode);
     await fdUtimes(fd, e.mtime, e.mtime);
   } finally {
     await fdClose(fd);
