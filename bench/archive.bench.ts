@@ -6,7 +6,7 @@
 //
 // BERTH_BENCH_DOCKER=0 skips the peer; BERTH_BENCH_RUNS sets the runs per figure (median reported).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BUSYBOX_TAR, DOCKER, ensureBusyboxImage, startTestDaemon } from '../test/harness.js';
@@ -22,6 +22,8 @@ const TOTAL_MB = (SMALL_FILES * SMALL_SIZE + BIG_FILES * BIG_SIZE) / (1024 * 102
 interface Engine {
   name: string;
   env: NodeJS.ProcessEnv;
+  /** The daemon's pid: its CPU time (with reaped children, e.g. dockerd's docker-untar) is measured too. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -29,6 +31,23 @@ interface Figures {
   cpIn: number;
   cpOut: number;
   commit: number;
+  /** Daemon CPU milliseconds (user + system, children included) for the same three. */
+  cpInCpu: number;
+  cpOutCpu: number;
+  commitCpu: number;
+}
+
+/** utime + stime + cutime + cstime of a process, in ms (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0) * 10;
+}
+
+/** Wall and daemon CPU time of one command. */
+function timedCpu(pid: number, fn: () => void): [number, number] {
+  const c = cpuMs(pid);
+  const ms = timed(fn);
+  return [ms, cpuMs(pid) - c];
 }
 
 function docker(env: NodeJS.ProcessEnv, args: string[]): string {
@@ -68,17 +87,17 @@ function setUp(engine: Engine): void {
 function runOnce(engine: Engine, tree: string, scratch: string, i: number): Figures {
   const env = engine.env;
   docker(env, ['exec', 'bench-cp', 'rm', '-rf', '/tmp/tree']);
-  const cpIn = timed(() => docker(env, ['cp', tree, 'bench-cp:/tmp/tree']));
+  const [cpIn, cpInCpu] = timedCpu(engine.pid, () => docker(env, ['cp', tree, 'bench-cp:/tmp/tree']));
   const out = join(scratch, `out-${engine.name}-${i}`);
-  const cpOut = timed(() => docker(env, ['cp', 'bench-cp:/tmp/tree', out]));
+  const [cpOut, cpOutCpu] = timedCpu(engine.pid, () => docker(env, ['cp', 'bench-cp:/tmp/tree', out]));
   rmSync(out, { recursive: true, force: true });
   const name = `bench-commit-${i}`;
   docker(env, ['create', '--name', name, '--network', 'none', 'busybox', 'true']);
   docker(env, ['cp', tree, `${name}:/data`]);
-  const commit = timed(() => docker(env, ['commit', name, `bench-committed:${i}`]));
+  const [commit, commitCpu] = timedCpu(engine.pid, () => docker(env, ['commit', name, `bench-committed:${i}`]));
   docker(env, ['rm', '-f', name]);
   docker(env, ['rmi', `bench-committed:${i}`]);
-  return { cpIn, cpOut, commit };
+  return { cpIn, cpOut, commit, cpInCpu, cpOutCpu, commitCpu };
 }
 
 /**
@@ -90,7 +109,8 @@ function measure(engines: Engine[], tree: string, scratch: string): Map<string, 
   for (let i = 0; i < RUNS; i++) for (const e of engines) runs.get(e.name)!.push(runOnce(e, tree, scratch, i));
   const out = new Map<string, Figures>();
   for (const [name, fs] of runs) {
-    out.set(name, { cpIn: median(fs.map((f) => f.cpIn)), cpOut: median(fs.map((f) => f.cpOut)), commit: median(fs.map((f) => f.commit)) });
+    const m = (k: keyof Figures): number => median(fs.map((f) => f[k]));
+    out.set(name, { cpIn: m('cpIn'), cpOut: m('cpOut'), commit: m('commit'), cpInCpu: m('cpInCpu'), cpOutCpu: m('cpOutCpu'), commitCpu: m('commitCpu') });
   }
   return out;
 }
@@ -103,22 +123,33 @@ async function main(): Promise<void> {
   const engines: Engine[] = [];
   try {
     const berth = await startTestDaemon();
-    engines.push({ name: 'berthd', env: berth.env, stop: () => berth.stop() });
+    engines.push({ name: 'berthd', env: berth.env, pid: berth.pid, stop: () => berth.stop() });
     if (process.env['BERTH_BENCH_DOCKER'] !== '0' && dockerdAvailable()) {
       const d = await startPrivateDockerd();
-      engines.push({ name: 'dockerd', env: d.env, stop: () => d.stop() });
+      engines.push({ name: 'dockerd', env: d.env, pid: d.pid, stop: () => d.stop() });
       docker(d.env, ['load', '-i', BUSYBOX_TAR]);
     }
     const results = measure(engines, tree, scratch);
     const mbps = (ms: number): string => (ms > 0 ? (TOTAL_MB / (ms / 1000)).toFixed(0) : '-');
-    const rows: string[][] = [['workload', ...engines.flatMap((e) => [`${e.name} ms`, `${e.name} MB/s`]), ...(engines.length > 1 ? ['berthd/dockerd throughput'] : [])]];
-    for (const [label, key] of [['cp into a running container', 'cpIn'], ['cp out of a running container', 'cpOut'], ['commit of a 200 MB writable layer', 'commit']] as const) {
+    const peer = engines.length > 1;
+    const rows: string[][] = [
+      ['workload', ...engines.flatMap((e) => [`${e.name} ms`, `${e.name} MB/s`, `${e.name} cpu ms`]), ...(peer ? ['throughput vs dockerd', 'cpu vs dockerd'] : [])],
+    ];
+    for (const [label, key, cpuKey] of [
+      ['cp into a running container', 'cpIn', 'cpInCpu'],
+      ['cp out of a running container', 'cpOut', 'cpOutCpu'],
+      ['commit of a 200 MB writable layer', 'commit', 'commitCpu'],
+    ] as const) {
       const row: string[] = [label];
       for (const e of engines) {
-        const ms = results.get(e.name)![key];
-        row.push(ms.toFixed(0), mbps(ms));
+        const f = results.get(e.name)!;
+        row.push(f[key].toFixed(0), mbps(f[key]), f[cpuKey].toFixed(0));
       }
-      if (engines.length > 1) row.push(`${(results.get('dockerd')![key] / results.get('berthd')![key]).toFixed(2)}x`);
+      if (peer) {
+        const b = results.get('berthd')!;
+        const d = results.get('dockerd')!;
+        row.push(`${(d[key] / b[key]).toFixed(2)}x`, `${(b[cpuKey] / Math.max(1, d[cpuKey])).toFixed(2)}x`);
+      }
       rows.push(row);
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));

@@ -169,6 +169,18 @@ describe('docker cp, running container', () => {
     const cliNoCtr = d.docker(['cp', 'nope:/etc', join(work, 'x')]);
     assert.notEqual(cliNoCtr.code, 0);
     assert.match(cliNoCtr.stderr, /No such container: nope/);
+    const noPath = await raw(d, 'GET', '/containers/cp1/archive');
+    assert.equal(noPath.status, 400);
+    assert.equal(JSON.parse(noPath.body.toString()).message, 'path is empty');
+    ok(d.docker(['create', '--name', 'ro', '--read-only', 'busybox', 'true']));
+    const ro = await raw(d, 'PUT', '/containers/ro/archive?path=/tmp', await tarOf([{ name: 'f' }]));
+    assert.equal(ro.status, 400);
+    assert.equal(JSON.parse(ro.body.toString()).message, 'container rootfs is marked read-only');
+    for (const path of ['/containers/nope/changes', '/containers/nope/export']) {
+      const r = await raw(d, 'GET', path);
+      assert.equal(r.status, 404, path);
+      assert.equal(JSON.parse(r.body.toString()).message, 'No such container: nope');
+    }
     // A file onto a directory: refused (noOverwriteDirNonDir), nothing replaced.
     const over = await raw(d, 'PUT', '/containers/cp1/archive?path=/&noOverwriteDirNonDir=true', await tarOf([{ name: 'tmp', body: 'x' }]));
     assert.equal(over.status, 400);
