@@ -117,6 +117,16 @@ describe('docker cp, running container', () => {
     assert.match(entries.get('hosts')?.body ?? '', /127\.0\.0\.1\tlocalhost/);
   });
 
+  it('sees the running container’s own mounts (a tmpfs only its mount namespace has)', async () => {
+    const d = daemon();
+    ok(d.docker(['run', '-d', '--name', 'cpmnt', '--tmpfs', '/scratch', 'busybox', 'sleep', '1000']));
+    ok(d.docker(['cp', '-', 'cpmnt:/scratch'], { input: await tarOf([{ name: 'in-tmpfs', body: 'on the tmpfs' }]) }));
+    assert.equal(sh('cpmnt', 'cat /scratch/in-tmpfs; grep -c " /scratch tmpfs" /proc/mounts'), 'on the tmpfs1\n');
+    const back = await tarNames((await raw(d, 'GET', '/containers/cpmnt/archive?path=/scratch/in-tmpfs')).body);
+    assert.equal(back.get('in-tmpfs')?.body, 'on the tmpfs');
+    ok(d.docker(['rm', '-f', 'cpmnt']));
+  });
+
   it('answers HEAD with Docker’s path stat header (Go file mode bits, link target)', async () => {
     const d = daemon();
     sh('cp1', 'ln -s /etc /tmp/etc-link');

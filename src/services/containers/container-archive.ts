@@ -1,4 +1,4 @@
-import { lstat, mkdir, mkdtemp, rmdir } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, rmdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ContainerRecord } from '../../core/containers.js';
@@ -179,7 +179,16 @@ export class ContainerArchiveService {
 /** A running (or paused) container's root as its own mount namespace shows it, or undefined when it is not live. */
 async function liveRoot(c: ContainerRecord): Promise<RootedFs | undefined> {
   if (!LIVE.has(c.state.status) || c.state.pid <= 0) return undefined;
-  return RootedFs.open(`/proc/${c.state.pid}/root`).catch(() => undefined);
+  const root = await RootedFs.open(`/proc/${c.state.pid}/root`).catch(() => undefined);
+  if (!root) return undefined;
+  // The pid comes from the record: had the container exited and its pid gone to a host process, that root
+  // would be the host's. Checked after opening, so the descriptor we hold is the container's.
+  const cgroup = await readFile(`/proc/${c.state.pid}/cgroup`, 'utf8').catch(() => '');
+  if (!cgroup.includes(c.id)) {
+    root.close();
+    return undefined;
+  }
+  return root;
 }
 
 async function useRoot<T>(root: RootedFs, fn: (root: RootedFs) => Promise<T>): Promise<T> {
