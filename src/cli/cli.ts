@@ -21,6 +21,7 @@ import { registerStatsCommands } from './commands/stats.js';
 import { registerRegistryCommands } from './commands/registry.js';
 import { registerVolumeCommands } from './commands/volumes.js';
 import { registerNetworkCommands } from './commands/network.js';
+import { registerCpCommands } from './commands/cp.js';
 
 export function buildProgram(): DockerCommand {
   const program = new DockerCommand(BIN);
@@ -68,6 +69,7 @@ export function buildProgram(): DockerCommand {
   registerRegistryCommands(program);
   registerVolumeCommands(volume);
   registerNetworkCommands(program);
+  registerCpCommands(program, container);
 
   // `berth help [COMMAND...]`, as cobra provides it.
   const help = addCommand(program, { name: 'help', use: '[command]', short: 'Help about any command', args: { kind: 'any' }, hidden: true });

@@ -495,6 +495,65 @@ export class EngineClient {
 
   // -- images ---------------------------------------------------------------------------------------------------
 
+  // -- container filesystem (cp, diff, export, commit) --------------------------------------------------------
+
+  /** `HEAD /containers/{id}/archive`: Docker's path stat (from the X-Docker-Container-Path-Stat header). */
+  async containerStatPath(id: string, path: string): Promise<ContainerPathStat> {
+    const res = await this.request('HEAD', `/containers/${pathEscape(id)}/archive`, { query: { path } });
+    res.resume();
+    return decodePathStat(res.headers['x-docker-container-path-stat']);
+  }
+
+  /** `GET /containers/{id}/archive`: a tar of `path` and its stat. */
+  async copyFromContainer(id: string, path: string): Promise<{ stat: ContainerPathStat; content: http.IncomingMessage }> {
+    const res = await this.request('GET', `/containers/${pathEscape(id)}/archive`, { query: { path } });
+    return { stat: decodePathStat(res.headers['x-docker-container-path-stat']), content: res };
+  }
+
+  /** `PUT /containers/{id}/archive`: extracts the tar `content` into the directory `path`. */
+  copyToContainer(id: string, path: string, content: Readable, opts: { allowOverwriteDirWithFile?: boolean; copyUIDGID?: boolean } = {}): Promise<void> {
+    return this.call('PUT', `/containers/${pathEscape(id)}/archive`, {
+      query: { path, noOverwriteDirNonDir: opts.allowOverwriteDirWithFile ? undefined : 'true', copyUIDGID: opts.copyUIDGID ? 'true' : undefined },
+      body: content,
+      contentType: 'application/x-tar',
+    });
+  }
+
+  containerChanges(id: string): Promise<ContainerChange[] | null> {
+    return this.json<ContainerChange[] | null>('GET', `/containers/${pathEscape(id)}/changes`);
+  }
+
+  containerExport(id: string): Promise<http.IncomingMessage> {
+    return this.request('GET', `/containers/${pathEscape(id)}/export`);
+  }
+
+  containerCommit(id: string, opts: { reference?: string; comment?: string; author?: string; changes?: string[]; pause?: boolean }): Promise<{ Id: string }> {
+    let repo: string | undefined;
+    let tag: string | undefined;
+    if (opts.reference) {
+      const at = opts.reference.lastIndexOf(':');
+      const slash = opts.reference.lastIndexOf('/');
+      if (at > slash) {
+        repo = opts.reference.slice(0, at);
+        tag = opts.reference.slice(at + 1);
+      } else {
+        repo = opts.reference;
+      }
+    }
+    return this.json<{ Id: string }>('POST', '/commit', {
+      query: {
+        container: id,
+        repo,
+        tag,
+        comment: opts.comment || undefined,
+        author: opts.author || undefined,
+        changes: opts.changes && opts.changes.length > 0 ? opts.changes : undefined,
+        pause: opts.pause === false ? '0' : undefined,
+      },
+      body: {},
+    });
+  }
+
   imageList(opts: ImageListOptions = {}): Promise<ImageSummary[]> {
     return this.json<ImageSummary[]>('GET', '/images/json', {
       query: { all: opts.all ? '1' : undefined, filters: encodeFilters(opts.filters), digests: opts.digests ? '1' : undefined },
@@ -631,4 +690,24 @@ function splitConcatenatedJson(s: string): string[] {
     }
   }
   return out;
+}
+
+/** Docker's ContainerPathStat, carried base64-encoded in a response header. */
+export interface ContainerPathStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}
+
+export interface ContainerChange {
+  Path: string;
+  Kind: 0 | 1 | 2;
+}
+
+function decodePathStat(header: string | string[] | undefined): ContainerPathStat {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) throw new Error('unable to get resource stat from response: the header is missing');
+  return JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as ContainerPathStat;
 }

@@ -21,4 +21,17 @@ export interface ApplyResult {
 
 export interface Differ {
   applyLayer(tar: Readable, dir: string, opts?: { signal?: AbortSignal }): Promise<ApplyResult>;
+  /**
+   * The reverse, for `commit`: an uncompressed layer tar of an overlay upper dir, overlay whiteouts (0/0
+   * character devices) as `.wh.<name>` files and opaque directories with a `.wh..wh..opq` entry. The directory
+   * may belong to a running container: nothing in it is ever followed.
+   */
+  diffUpper(upperDir: string, opts?: UpperDiffOptions): Readable;
+}
+
+/** Writing a layer: a container's overlay upper dir as a Docker layer tar (see `Differ.diffUpper`). */
+export interface UpperDiffOptions {
+  /** Paths (absolute inside the container) to leave out, e.g. mount points runc made. */
+  skip?: (path: string) => boolean;
+  signal?: AbortSignal;
 }

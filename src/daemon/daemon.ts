@@ -10,6 +10,8 @@ import { containerRoutes } from '../api/routes/containers.js';
 import { imageRoutes } from '../api/routes/images.js';
 import { notInSwarmRoutes } from '../api/routes/not-in-swarm.js';
 import { containerStatsRoutes } from '../api/routes/container-stats.js';
+import { containerArchiveRoutes } from '../api/routes/container-archive.js';
+import { ContainerArchiveService } from '../services/containers/container-archive.js';
 import { eventRoutes } from '../api/routes/events.js';
 import { execRoutes } from '../api/routes/exec.js';
 import { emptyPruneRoutes } from '../api/routes/prune-empty.js';
@@ -139,6 +141,14 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
     ...containerRoutes(containers),
     ...networkRoutes(networks),
     ...containerStatsRoutes((idOrName) => containers.statsTarget(idOrName)),
+    ...containerArchiveRoutes(new ContainerArchiveService({ container: (c) => containers.get(c), snapshotter, locks }), {
+      container: (c) => containers.get(c),
+      pause: (id) => containers.pause(id),
+      unpause: (id) => containers.unpause(id),
+      snapshotter,
+      differ,
+      images: store,
+    }),
     ...execRoutes(execs),
     ...imageRoutes(images, store),
     ...volumeRoutes(volumes),

@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type tarStream from 'tar-stream';
-import type { ApplyResult, Differ } from '../../core/diff.js';
+import type { ApplyResult, Differ, UpperDiffOptions } from '../../core/diff.js';
 import { InvalidArgumentError, isBerthError } from '../../core/errdefs.js';
 import { DigestCounter } from '../../pkg/digest.js';
 import { readEntryHeader } from './entry-header.js';
 import { LayerWriter } from './layer-writer.js';
+import { upperDiffTar } from './upper-diff.js';
 
 /** What tar-stream throws for malformed archives: plain Errors with these words and no errno code. */
 const TAR_ERRORS: ReadonlyArray<[RegExp, string]> = [
@@ -81,6 +82,10 @@ export class TarDiffer implements Differ {
       signal?.removeEventListener('abort', onAbort);
     }
     return { diffId: counter.digest(), tarSize: counter.size, size: writer.size };
+  }
+
+  diffUpper(upperDir: string, opts: UpperDiffOptions = {}): Readable {
+    return upperDiffTar(upperDir, opts);
   }
 }
 

@@ -1,0 +1,41 @@
+import { PassThrough, type Readable } from 'node:stream';
+
+/**
+ * Two readers of one stream, each getting every chunk, at the pace of the slower one (backpressure from both).
+ * An error on the source, or either branch being destroyed, ends both: no reader is left waiting.
+ */
+export function tee(src: Readable, highWaterMark = 1024 * 1024): [Readable, Readable] {
+  const branches = [new PassThrough({ highWaterMark }), new PassThrough({ highWaterMark })] as const;
+  const fail = (err: unknown): void => {
+    const e = err instanceof Error ? err : new Error(String(err));
+    for (const b of branches) if (!b.destroyed) b.destroy(e);
+    if (!src.destroyed) src.destroy(e);
+  };
+  for (const b of branches) {
+    b.once('close', () => {
+      // A reader that stops early stops the other one too, with a reason it can report.
+      if (!b.writableFinished) fail(new Error('the other reader of the stream stopped'));
+    });
+  }
+  void (async () => {
+    for await (const chunk of src) {
+      const waits = branches.filter((b) => !b.write(chunk)).map(drained);
+      if (waits.length > 0) await Promise.all(waits);
+      if (branches.some((b) => b.destroyed)) return;
+    }
+    for (const b of branches) b.end();
+  })().catch(fail);
+  return [branches[0], branches[1]];
+}
+
+function drained(stream: PassThrough): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.once('drain', done);
+    stream.once('close', done);
+  });
+}
