@@ -112,9 +112,11 @@ describe('user-defined networks', () => {
     const ids = [ok(['inspect', '-f', '{{.Id}}', 'evc']), ok(['inspect', '-f', '{{.Id}}', 'evn'])];
     ok(['rm', 'evc', 'evn']);
     const until = String(Math.floor(Date.now() / 1000) + 1);
-    const out = ok(['events', '--since', since, '--until', until, '--filter', 'type=network', '--format', '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.container}}']);
-    const mine = out.split('\n').filter((l) => ids.some((id) => l.endsWith(id)));
-    assert.deepEqual(mine, [`connect nb ${ids[0]}`, `disconnect nb ${ids[0]}`, `connect none ${ids[1]}`, `disconnect none ${ids[1]}`]);
+    const out = ok(['events', '--since', since, '--until', until, '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{if eq .Type "network"}}{{.Actor.Attributes.container}}{{else}}{{.Actor.ID}}{{end}}']);
+    // Docker's order: network connect, start, die, network disconnect, destroy.
+    const seq = (id: string) => out.split('\n').filter((l) => l.endsWith(id) && /^(network|container) (connect|start|die|disconnect|destroy) /.test(l)).map((l) => l.split(' ').slice(0, 3).join(' '));
+    assert.deepEqual(seq(ids[0]!), ['network connect nb', 'container start evc', 'container die evc', 'network disconnect nb', 'container destroy evc']);
+    assert.deepEqual(seq(ids[1]!), ['network connect none', 'container start evn', 'container die evn', 'network disconnect none', 'container destroy evn']);
   });
 
   it('refuses bad input in Docker words', () => {
@@ -298,7 +300,11 @@ describe('--bridge none', () => {
         return r.stdout.trim();
       };
       assert.deepEqual(run(['network', 'ls', '--format', '{{.Name}}']).split('\n').sort(), ['host', 'none']);
-      assert.doesNotMatch(run(['run', '--rm', 'busybox', 'ip', '-o', 'link']), /eth0/);
+      assert.doesNotMatch(run(['run', '--name', 'dflt', 'busybox', 'ip', '-o', 'link']), /eth0/);
+      const nets = JSON.parse(run(['inspect', '-f', '{{json .NetworkSettings.Networks}}', 'dflt'])) as Record<string, { NetworkID: string; IPAddress: string }>;
+      assert.deepEqual(Object.keys(nets), ['bridge']);
+      assert.equal(nets['bridge']!.NetworkID, '');
+      assert.equal(nets['bridge']!.IPAddress, '');
       assert.doesNotMatch(run(['run', '--rm', '--network', 'bridge', 'busybox', 'ip', '-o', 'link']), /eth0/);
       assert.deepEqual(networkLeftovers(d.net).links, [], 'a bridge was made');
     } finally {

@@ -424,8 +424,12 @@ export class NetworkService {
     const c = this.#deps.metadata.view((tx) => tx.getContainer(containerId));
     const mode = c ? networkModeOf(c.hostConfig) : '';
     const attached = this.#deps.metadata.view((tx) => tx.listEndpoints({ containerId }).flatMap((e) => (e.ip !== null ? [e.networkId] : [])));
+    const down = this.#tearDownLocked(containerId, { sync: true });
+    // After the caller's own synchronous part (the exit path publishes `die` there): Docker's order is die,
+    // then disconnect, then destroy.
+    await Promise.resolve();
     this.#publishContainer(containerId, mode === 'host' || mode === 'none' ? [mode] : attached, 'disconnect');
-    await this.#tearDownLocked(containerId, { sync: true });
+    await down;
   }
 
   async connect(netIdOrName: string, raw: unknown): Promise<void> {
@@ -495,6 +499,11 @@ export class NetworkService {
       if (mode === 'host' || mode === 'none') {
         const net = tx.getNetworkByName(mode);
         if (net) networks[mode] = endpointView(net, undefined, c);
+      }
+      const none = tx.getNetworkByName('none');
+      if (mode === 'bridge' && !tx.getNetworkByName('bridge') && none) {
+        // dockerd -b none shows the network asked for, attached to nothing.
+        networks['bridge'] = { ...endpointView(none, undefined, c), NetworkID: '' };
       }
       for (const e of eps) {
         const net = tx.getNetwork(e.networkId);
