@@ -70,6 +70,8 @@ export interface PortMapping {
   /** '' or '0.0.0.0' means every address. */
   hostIp: string;
   hostPort: number;
+  /** `-p 8000-8010:80`: the last port of a host range, any free one of which will do (never in a held mapping). */
+  hostPortEnd?: number;
 }
 
 export interface SandboxRecord {

@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { networkLeftovers, useTestDaemon } from '../harness.js';
+import { networkLeftovers, startTestDaemon, useTestDaemon } from '../harness.js';
 
 const daemon = useTestDaemon();
 const docker = (args: string[]) => daemon().docker(args, { timeoutMs: 30_000 });
@@ -82,8 +82,15 @@ describe('user-defined networks', () => {
     assert.doesNotMatch(route, /default/);
   });
 
-  it('connect and disconnect a running container', () => {
+  it('connect and disconnect a running container: its /etc/hosts and the embedded DNS follow', () => {
+    const hostname = ok(['inspect', '-f', '{{.Config.Hostname}}', 'web']);
+    const ownNa = new RegExp(`^${ok(['inspect', '-f', '{{.NetworkSettings.Networks.na.IPAddress}}', 'web']).replace(/\./g, '\\.')}\\t${hostname}$`, 'm');
     ok(['network', 'connect', '--alias', 'web2', 'nb', 'web']);
+    const nbIp = ok(['inspect', '-f', '{{.NetworkSettings.Networks.nb.IPAddress}}', 'web']);
+    const ownNb = new RegExp(`^${nbIp.replace(/\./g, '\\.')}\\t${hostname}$`, 'm');
+    const hosts = ok(['exec', 'web', 'cat', '/etc/hosts']);
+    assert.match(hosts, ownNb, 'no /etc/hosts entry for the new address');
+    assert.match(hosts, ownNa);
     assert.equal(ok(['run', '--rm', '--network', 'nb', 'busybox', ...FETCH('web2')]), 'hello-na');
     assert.match(ok(['exec', 'web', 'ip', '-o', 'addr']), /eth1/);
     const again = docker(['network', 'connect', 'nb', 'web']);
@@ -91,6 +98,25 @@ describe('user-defined networks', () => {
     assert.match(again.stderr, /endpoint with name web already exists in network nb/);
     ok(['network', 'disconnect', 'nb', 'web']);
     assert.doesNotMatch(ok(['exec', 'web', 'ip', '-o', 'addr']), /eth1/);
+    const after = ok(['exec', 'web', 'cat', '/etc/hosts']);
+    assert.doesNotMatch(after, ownNb, 'the entry of the disconnected address stayed');
+    assert.match(after, ownNa);
+    // nb no longer knows the name (exit 2: did not resolve).
+    assert.equal(docker(['run', '--rm', '--network', 'nb', 'busybox', ...FETCH('web2')]).code, 2);
+  });
+
+  it('publishes network connect/disconnect events at container start and stop', () => {
+    const since = String(Math.floor(Date.now() / 1000) - 1);
+    ok(['run', '--name', 'evc', '--network', 'nb', 'busybox', 'true']);
+    ok(['run', '--name', 'evn', '--network', 'none', 'busybox', 'true']);
+    const ids = [ok(['inspect', '-f', '{{.Id}}', 'evc']), ok(['inspect', '-f', '{{.Id}}', 'evn'])];
+    ok(['rm', 'evc', 'evn']);
+    const until = String(Math.floor(Date.now() / 1000) + 1);
+    const out = ok(['events', '--since', since, '--until', until, '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{if eq .Type "network"}}{{.Actor.Attributes.container}}{{else}}{{.Actor.ID}}{{end}}']);
+    // Docker's order: network connect, start, die, network disconnect, destroy.
+    const seq = (id: string) => out.split('\n').filter((l) => l.endsWith(id) && /^(network|container) (connect|start|die|disconnect|destroy) /.test(l)).map((l) => l.split(' ').slice(0, 3).join(' '));
+    assert.deepEqual(seq(ids[0]!), ['network connect nb', 'container start evc', 'container die evc', 'network disconnect nb', 'container destroy evc']);
+    assert.deepEqual(seq(ids[1]!), ['network connect none', 'container start evn', 'container die evn', 'network disconnect none', 'container destroy evn']);
   });
 
   it('refuses bad input in Docker words', () => {
@@ -169,6 +195,40 @@ describe('published ports', () => {
     await assert.rejects(httpGet(port));
   });
 
+  it('a host range on one port takes the first free one; all taken is refused in Docker words', async () => {
+    const base = await freeRange(3);
+    const range = `127.0.0.1:${base}-${base + 2}:80`;
+    // The first port is bound by something else, the second is taken by the first container.
+    const outsider = createServer();
+    await new Promise<void>((r) => outsider.listen(base, '127.0.0.1', r));
+    try {
+      ok(['run', '-d', '--name', 'rng1', '-p', range, 'busybox', 'sleep', '300']);
+      assert.equal(ok(['port', 'rng1', '80']), `127.0.0.1:${base + 1}`);
+      ok(['run', '-d', '--name', 'rng2', '-p', range, 'busybox', ...HTTPD('hello-range')]);
+      assert.equal(ok(['port', 'rng2']), `80/tcp -> 127.0.0.1:${base + 2}`);
+      await waitForAsync(async () => (await httpGet(base + 2).catch(() => '')).trim() === 'hello-range', 'range port does not answer');
+      const full = docker(['run', '-d', '--name', 'rng3', '-p', range, 'busybox', 'true']);
+      assert.notEqual(full.code, 0);
+      assert.match(full.stderr, /driver failed programming external connectivity on endpoint rng3 \([0-9a-f]{64}\): all ports are allocated/);
+    } finally {
+      outsider.close();
+      docker(['rm', '-f', 'rng1', 'rng2', 'rng3']);
+    }
+  });
+
+  it('hairpin: containers reach a published port through a host address, the publisher itself too', () => {
+    const gw = ok(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Gateway}}', 'na']);
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    ok(['run', '-d', '--name', 'hp', '--network', 'na', '-p', `${gw}:${port}:80`, 'busybox', ...HTTPD('hello-hairpin')]);
+    try {
+      const get = `printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${gw} ${port} | tail -n 1`;
+      assert.equal(ok(['exec', 'hp', 'sh', '-c', `for i in 1 2 3 4 5; do ${get} && exit; sleep 0.2; done`]), 'hello-hairpin');
+      assert.equal(ok(['run', '--rm', '--network', 'na', 'busybox', 'sh', '-c', get]), 'hello-hairpin');
+    } finally {
+      docker(['rm', '-f', 'hp']);
+    }
+  });
+
   it('the default bridge has no name resolution but --link works (hosts and env)', () => {
     ok(['run', '-d', '--name', 'lnk', '-e', 'SECRET=s1', '--expose', '80', 'busybox', ...HTTPD('hello-link')]);
     const out = ok(['run', '--rm', '--link', 'lnk:alias', 'busybox', 'sh', '-c', `${GET("$(awk '/\\talias /{print $1}' /etc/hosts)")}; echo $ALIAS_PORT_80_TCP_PORT $ALIAS_ENV_SECRET $ALIAS_NAME`]);
@@ -229,6 +289,59 @@ describe('restart and cleanup', () => {
     assert.deepEqual(ok(['network', 'prune', '-f']).split('\n').slice(1), ['np']);
   });
 });
+
+describe('--bridge none', () => {
+  it('has no default bridge: network ls shows host and none, containers get a loopback only', async () => {
+    const d = await startTestDaemon({ extraArgs: ['--bridge', 'none'] });
+    try {
+      const run = (args: string[]) => {
+        const r = d.docker(args, { timeoutMs: 30_000 });
+        assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
+        return r.stdout.trim();
+      };
+      assert.deepEqual(run(['network', 'ls', '--format', '{{.Name}}']).split('\n').sort(), ['host', 'none']);
+      assert.doesNotMatch(run(['run', '--name', 'dflt', 'busybox', 'ip', '-o', 'link']), /eth0/);
+      const nets = JSON.parse(run(['inspect', '-f', '{{json .NetworkSettings.Networks}}', 'dflt'])) as Record<string, { NetworkID: string; IPAddress: string }>;
+      assert.deepEqual(Object.keys(nets), ['bridge']);
+      assert.equal(nets['bridge']!.NetworkID, '');
+      assert.equal(nets['bridge']!.IPAddress, '');
+      assert.doesNotMatch(run(['run', '--rm', '--network', 'bridge', 'busybox', 'ip', '-o', 'link']), /eth0/);
+      assert.deepEqual(networkLeftovers(d.net).links, [], 'a bridge was made');
+    } finally {
+      await d.stop();
+    }
+  });
+});
+
+/** `n` consecutive ports free on 127.0.0.1 (checked by binding them). */
+async function freeRange(n: number): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 20000);
+    const servers: ReturnType<typeof createServer>[] = [];
+    try {
+      for (let i = 0; i < n; i++) {
+        const s = createServer();
+        await new Promise<void>((resolve, reject) => {
+          s.once('error', reject);
+          s.listen(base + i, '127.0.0.1', resolve);
+        });
+        servers.push(s);
+      }
+      return base;
+    } catch {
+      // Taken: try elsewhere.
+    } finally {
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    }
+  }
+  throw new Error('no free port range');
+}
+
+async function waitForAsync(cond: () => Promise<boolean>, message: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(await cond(), message);
+}
 
 /** The host end of an endpoint's veth: `v<tag>` + sha256(endpoint id), as the bridge driver names it. */
 function vethOf(endpointId: string): string {

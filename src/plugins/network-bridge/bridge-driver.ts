@@ -82,7 +82,7 @@ export class BridgeDriver implements NetworkDriver {
     try {
       const inside = joins.flatMap((j) => this.#insideLines(j));
       await Promise.all([entry.ready, inside.length > 0 ? entry.inside.run(inside) : Promise.resolve()]);
-      await entry.host.finish(joins.map((j) => `link set ${j.hostIfname} master ${j.bridge} up`));
+      await entry.host.finish(joins.flatMap(enslave));
     } catch (err) {
       // The namespace goes with its holder, and the veths in it with it.
       entry.inside.kill();
@@ -117,7 +117,7 @@ export class BridgeDriver implements NetworkDriver {
       await this.leave(spec.hostIfname).catch(() => undefined);
       throw new InternalError(`Could not connect the container: ${r.stderr.trim()}`);
     }
-    await ip(['-batch', '-'], [`link set ${spec.hostIfname} master ${spec.bridge} up`]);
+    await ip(['-batch', '-'], enslave(spec));
   }
 
   async leave(hostIfname: string): Promise<void> {
@@ -216,4 +216,13 @@ export function chainNames(tag: string): ChainNames {
 async function ip(args: string[], lines: string[]): Promise<void> {
   const r = await exec('ip', args, { ...TIMEOUT, input: `${lines.join('\n')}\n` });
   if (r.code !== 0) throw new InternalError(`ip ${args.join(' ')} failed: ${r.stderr.trim()}`);
+}
+
+/**
+ * The host end of a veth into its bridge, with hairpin mode as Docker sets it: a container reaching its own
+ * published port through a host address is DNAT'ed back to itself, so the bridge must send the frame out of
+ * the port it came in by.
+ */
+function enslave(j: { hostIfname: string; bridge: string }): string[] {
+  return [`link set ${j.hostIfname} master ${j.bridge} up`, `link set ${j.hostIfname} type bridge_slave hairpin on`];
 }

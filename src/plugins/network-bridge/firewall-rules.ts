@@ -52,6 +52,11 @@ export function firewallRules(c: ChainNames, s: FirewallState): string {
     const dst = m.hostIp && m.hostIp !== '0.0.0.0' ? ` -d ${m.hostIp}/32` : '';
     nat.push(`-A ${c.dnat}${dst} -p ${m.proto} -m ${m.proto} --dport ${m.hostPort} -j DNAT --to-destination ${p.containerIp}:${m.containerPort}`);
     filter.push(`-A ${c.forward} -d ${p.containerIp}/32 ! -i ${p.bridge} -o ${p.bridge} -p ${m.proto} -m ${m.proto} --dport ${m.containerPort} -j ACCEPT`);
+    // Hairpin: a container of the same bridge (the published one itself too) that reached the port through a
+    // host address is DNAT'ed back into the bridge; masqueraded, its replies come back through the host to be
+    // un-DNAT'ed instead of going straight to the client with the wrong source.
+    const subnet = s.networks.find((n) => n.bridge === p.bridge)?.subnet;
+    if (subnet) nat.push(`-A ${c.post} -s ${subnet} -o ${p.bridge} -d ${p.containerIp}/32 -p ${m.proto} -m ${m.proto} --dport ${m.containerPort} -m conntrack --ctstate DNAT -m addrtype ! --src-type LOCAL -j MASQUERADE`);
   }
   return `${[...nat, 'COMMIT', ...filter, 'COMMIT'].join('\n')}\n`;
 }

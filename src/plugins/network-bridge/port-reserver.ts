@@ -14,6 +14,7 @@ export class HostPortReserver implements PortReserver {
 
   async reserve(m: PortMapping): Promise<number> {
     if (m.proto === 'sctp') return m.hostPort;
+    if (m.hostPortEnd !== undefined && m.hostPortEnd > m.hostPort) return this.#reserveInRange(m, m.hostPortEnd);
     const host = m.hostIp || '0.0.0.0';
     const shown = `${host}:${m.hostPort}`;
     if (m.hostPort !== 0 && this.#held.has(key(m))) {
@@ -28,12 +29,30 @@ export class HostPortReserver implements PortReserver {
       if (code === 'EADDRINUSE') {
         // Another berth container on a wildcard/specific address of the same port is "already allocated".
         const ours = [...this.#held.keys()].some((k) => k.endsWith(`/${m.proto}/${m.hostPort}`));
-        if (ours) throw new InternalError(`Bind for ${shown} failed: port is already allocated`);
-        throw new InternalError(`Error starting userland proxy: listen ${m.proto}4 ${shown}: bind: address already in use`);
+        if (ours) throw new InternalError(`Bind for ${shown} failed: port is already allocated`, { cause: err });
+        throw new InternalError(`Error starting userland proxy: listen ${m.proto}4 ${shown}: bind: address already in use`, { cause: err });
       }
       if (code === 'EADDRNOTAVAIL') throw new InternalError(`Error starting userland proxy: listen ${m.proto}4 ${shown}: bind: cannot assign requested address`);
       throw err;
     }
+  }
+
+  /**
+   * `-p 8000-8010:80`: Docker's allocator hands out the first port of the range that is free; a port held by
+   * another container or bound by anything else is skipped. None free: the allocator's words.
+   */
+  async #reserveInRange(m: PortMapping, end: number): Promise<number> {
+    const single: PortMapping = { proto: m.proto, containerPort: m.containerPort, hostIp: m.hostIp, hostPort: m.hostPort };
+    for (let port = m.hostPort; port <= end; port++) {
+      if (this.#held.has(key({ ...single, hostPort: port }))) continue;
+      try {
+        return await this.reserve({ ...single, hostPort: port });
+      } catch (err) {
+        const code = ((err as { cause?: unknown }).cause as NodeJS.ErrnoException | undefined)?.code;
+        if (code !== 'EADDRINUSE') throw err;
+      }
+    }
+    throw new InternalError('all ports are allocated');
   }
 
   release(m: PortMapping): void {

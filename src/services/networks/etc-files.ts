@@ -28,8 +28,29 @@ export function renderHosts(h: HostsInput): string {
   const lines = [...STANDARD_HOSTS];
   for (const e of h.extraHosts) lines.push(`${e.ip}\t${e.name}`);
   for (const l of h.links) lines.push(`${l.ip}\t${l.names.join(' ')}`);
-  if (h.address) lines.push(h.domainname ? `${h.address}\t${h.hostname}.${h.domainname} ${h.hostname}` : `${h.address}\t${h.hostname}`);
+  if (h.address) lines.push(hostsEntry(h.address, h.hostname, h.domainname));
   return `${lines.join('\n')}\n`;
+}
+
+/** The container's own line for one of its addresses (libnetwork's updateHostsFile): FQDN, then short name. */
+export function hostsEntry(address: string, hostname: string, domainname: string): string {
+  const fqdn = domainname ? `${hostname}.${domainname}` : hostname;
+  const dot = fqdn.indexOf('.');
+  return `${address}\t${dot > 0 ? `${fqdn} ${fqdn.slice(0, dot)}` : fqdn}`;
+}
+
+/** `network connect`: the entry is appended to the file as it is now (edits made in the container stay). */
+export function addHostsEntry(text: string, entry: string): string {
+  if (text.split('\n').includes(entry)) return text;
+  return `${text === '' || text.endsWith('\n') ? text : `${text}\n`}${entry}\n`;
+}
+
+/** `network disconnect`: that one entry goes, every other line stays (libnetwork's etchosts.Delete). */
+export function removeHostsEntry(text: string, entry: string): string {
+  return text
+    .split('\n')
+    .filter((l) => l !== entry)
+    .join('\n');
 }
 
 /** `--add-host` entries: `name:ip` (or `name=ip`), `host-gateway` standing for the network's gateway. */

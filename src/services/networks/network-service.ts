@@ -23,7 +23,7 @@ import type { KeyedLock } from '../../pkg/keyed-lock.js';
 import type { Logger } from '../images/image-store-deps.js';
 import { pruneFilter } from '../prune-filter.js';
 import { resolveContainer } from '../containers/container-resolver.js';
-import { parseExtraHosts, parseResolvConf, renderHosts, renderResolvConf, type HostResolv } from './etc-files.js';
+import { addHostsEntry, hostsEntry, parseExtraHosts, parseResolvConf, removeHostsEntry, renderHosts, renderResolvConf, type HostResolv } from './etc-files.js';
 import { allocateAddress, chooseSubnet, macForAddress, type AddressPool } from './ipam.js';
 import { networkResource } from './network-views.js';
 import { portMappings } from './port-specs.js';
@@ -88,7 +88,14 @@ export class NetworkService {
       const base = { created: now, internal: false, attachable: false, labels: {}, options: {}, userSubnet: false, predefined: true, ipamCursor: 0, ipRange: '' };
       const existing = tx.getNetworkByName('bridge');
       const subnet = `${formatIPv4(bipCidr.base)}/${bipCidr.prefix}`;
-      if (!existing || existing.subnet !== subnet || existing.bridge !== device) {
+      if (device === 'none') {
+        // dockerd -b none: no default bridge network at all; a former one is forgotten (containers that were
+        // on it start with a loopback only; their endpoint rows would point at nothing).
+        if (existing) {
+          for (const e of tx.listEndpoints({ networkId: existing.id })) tx.deleteEndpoint(existing.id, e.containerId);
+          tx.deleteNetwork(existing.id);
+        }
+      } else if (!existing || existing.subnet !== subnet || existing.bridge !== device) {
         tx.putNetwork({
           ...base,
           ...(existing ?? {}),
@@ -339,6 +346,7 @@ export class NetworkService {
     const mode = networkModeOf(c.hostConfig);
     if (mode === 'host') {
       await this.#writeEtcFiles(c, { hostNetwork: true });
+      this.#publishContainer(c.id, ['host'], 'connect');
       return { hostNetwork: true, env: [] };
     }
     if (mode.startsWith('container:')) {
@@ -349,8 +357,10 @@ export class NetworkService {
       }
       return { netnsPath: `/proc/${other.state.pid}/ns/net`, hostNetwork: false, env: [] };
     }
-    if (mode === 'none') {
+    if (mode === 'none' || (mode === 'bridge' && this.#bridgeDisabled())) {
+      // dockerd -b none: the default network mode (and `--network bridge`) gives only a loopback.
       await this.#writeEtcFiles(c, {});
+      if (mode === 'none') this.#publishContainer(c.id, ['none'], 'connect');
       return { hostNetwork: false, env: [] };
     }
     const primaryNet = this.resolve(mode);
@@ -386,7 +396,7 @@ export class NetworkService {
       if (wanted.length > 0) {
         const held: PortMapping[] = [];
         try {
-          for (const m of wanted) held.push({ ...m, hostPort: await this.#deps.ports.reserve(m) });
+          for (const m of wanted) held.push({ ...withoutRange(m), hostPort: await this.#deps.ports.reserve(m) });
         } catch (err) {
           for (const m of held) this.#deps.ports.release(m);
           const msg = err instanceof Error ? err.message : String(err);
@@ -396,6 +406,7 @@ export class NetworkService {
         await this.#syncFirewall();
       }
       await this.#writeEtcFiles(c, { address: primary.ep.ip!, net: primary.net });
+      this.#publishContainer(c.id, attached.map((a) => a.net.id), 'connect');
       return { netnsPath: sandbox.netnsPath, hostNetwork: false, env: this.#linkEnv(c), release: () => sandbox.release() };
     } catch (err) {
       await this.#tearDownLocked(c.id, { sync: true }).catch(() => undefined);
@@ -409,7 +420,16 @@ export class NetworkService {
    * the store, and await it later (the exit path does, to keep `run --rm` fast).
    */
   async tearDown(containerId: string): Promise<void> {
-    await this.#tearDownLocked(containerId, { sync: true });
+    // Docker's `network disconnect` event for every network the container was on, as its start announced.
+    const c = this.#deps.metadata.view((tx) => tx.getContainer(containerId));
+    const mode = c ? networkModeOf(c.hostConfig) : '';
+    const attached = this.#deps.metadata.view((tx) => tx.listEndpoints({ containerId }).flatMap((e) => (e.ip !== null ? [e.networkId] : [])));
+    const down = this.#tearDownLocked(containerId, { sync: true });
+    // After the caller's own synchronous part (the exit path publishes `die` there): Docker's order is die,
+    // then disconnect, then destroy.
+    await Promise.resolve();
+    this.#publishContainer(containerId, mode === 'host' || mode === 'none' ? [mode] : attached, 'disconnect');
+    await down;
   }
 
   async connect(netIdOrName: string, raw: unknown): Promise<void> {
@@ -444,6 +464,9 @@ export class NetworkService {
         this.#deps.metadata.update((tx) => tx.deleteEndpoint(net.id, c.id));
         throw err;
       }
+      // The embedded DNS answers from the store, so the name resolves on `net` from now on; /etc/hosts gets
+      // the container's own entry for the new address, as libnetwork's updateHostsFile does.
+      await this.#editHosts(cur, (text) => addHostsEntry(text, this.#ownHostsEntry(cur, ep.ip!)));
     });
     this.#publish(net, 'connect', { container: c.id });
   }
@@ -459,6 +482,8 @@ export class NetworkService {
       if (!ep) throw new ForbiddenError(`container ${c.id} is not connected to network ${net.name}`);
       this.#deps.metadata.update((tx) => tx.deleteEndpoint(net.id, c.id));
       if (ep.ip !== null && ep.endpointId) await this.#deps.driver.leave(this.#deps.driver.vethName(ep.endpointId));
+      const cur = this.#deps.metadata.view((tx) => tx.getContainer(c.id));
+      if (ep.ip !== null && cur) await this.#editHosts(cur, (text) => removeHostsEntry(text, this.#ownHostsEntry(cur, ep.ip!)));
     });
     this.#publish(net, 'disconnect', { container: c.id });
   }
@@ -474,6 +499,11 @@ export class NetworkService {
       if (mode === 'host' || mode === 'none') {
         const net = tx.getNetworkByName(mode);
         if (net) networks[mode] = endpointView(net, undefined, c);
+      }
+      const none = tx.getNetworkByName('none');
+      if (mode === 'bridge' && !tx.getNetworkByName('bridge') && none) {
+        // dockerd -b none shows the network asked for, attached to nothing.
+        networks['bridge'] = { ...endpointView(none, undefined, c), NetworkID: '' };
       }
       for (const e of eps) {
         const net = tx.getNetwork(e.networkId);
@@ -635,6 +665,22 @@ export class NetworkService {
     };
   }
 
+  #ownHostsEntry(c: ContainerRecord, address: string): string {
+    return hostsEntry(address, c.config.Hostname ?? c.id.slice(0, 12), c.config.Domainname ?? '');
+  }
+
+  /** Rewrites a running container's /etc/hosts in place (same inode: the file is bind-mounted into it). */
+  async #editHosts(c: ContainerRecord, edit: (text: string) => string): Promise<void> {
+    const path = join(c.dir, 'hosts');
+    try {
+      const text = await readFile(path, 'utf8');
+      const next = edit(text);
+      if (next !== text) await writeFile(path, next);
+    } catch (err) {
+      this.#deps.log.warn('could not update the container\'s /etc/hosts', { id: c.id, error: String(err) });
+    }
+  }
+
   async #writeEtcFiles(c: ContainerRecord, at: { address?: string; net?: NetworkRecord; hostNetwork?: boolean }): Promise<void> {
     const hc = c.hostConfig;
     if (at.hostNetwork) {
@@ -714,9 +760,26 @@ export class NetworkService {
     return env;
   }
 
+  /** `network connect`/`disconnect` events of a container's start and stop, one per network (id or name). */
+  #publishContainer(containerId: string, networks: string[], action: 'connect' | 'disconnect'): void {
+    for (const idOrName of networks) {
+      const net = this.#deps.metadata.view((tx) => tx.getNetwork(idOrName) ?? tx.getNetworkByName(idOrName));
+      if (net) this.#publish(net, action, { container: containerId });
+    }
+  }
+
+  #bridgeDisabled(): boolean {
+    return this.#deps.defaultBridge.device === 'none';
+  }
+
   #publish(net: NetworkRecord, action: string, extra: Record<string, string> = {}): void {
     this.#deps.events.publish({ Type: 'network', Action: action, Actor: { ID: net.id, Attributes: { name: net.name, type: net.driver, ...extra } } });
   }
+}
+
+/** What is held of a published port: the one port taken, not the range it was taken from. */
+function withoutRange(m: PortMapping): PortMapping {
+  return { proto: m.proto, containerPort: m.containerPort, hostIp: m.hostIp, hostPort: m.hostPort };
 }
 
 function defaultBridgeOptions(device: string): Record<string, string> {

@@ -26,3 +26,8 @@ test('invalid specs are refused, naming them', () => {
   assert.throws(() => portMappings({ '80/tcp': 'x' }, undefined, false), /must be a list/);
   assert.equal(parsePortKey('53/UDP').proto, 'udp');
 });
+
+test('a host range for one container port keeps the range for the reserver; a reversed one is refused', () => {
+  assert.deepEqual(portMappings({ '80/tcp': [{ HostPort: '8000-8010' }] }, undefined, false), [{ proto: 'tcp', containerPort: 80, hostIp: '', hostPort: 8000, hostPortEnd: 8010 }]);
+  assert.throws(() => portMappings({ '80/tcp': [{ HostPort: '8010-8000' }] }, undefined, false), /invalid port specification: "8010-8000"/);
+});

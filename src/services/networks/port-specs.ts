@@ -10,7 +10,7 @@ export function portMappings(portBindings: unknown, exposed: unknown, publishAll
   const out: PortMapping[] = [];
   const seen = new Set<string>();
   const push = (m: PortMapping): void => {
-    const k = `${m.proto}/${m.containerPort}/${m.hostIp}/${m.hostPort}`;
+    const k = `${m.proto}/${m.containerPort}/${m.hostIp}/${m.hostPort}-${m.hostPortEnd ?? m.hostPort}`;
     if (m.hostPort !== 0 && seen.has(k)) return;
     seen.add(k);
     out.push(m);
@@ -34,8 +34,8 @@ export function portMappings(portBindings: unknown, exposed: unknown, publishAll
       const start = Number(range[1]);
       const end = range[2] ? Number(range[2]) : start;
       if (start < 1 || end > 65535 || end < start) throw new InvalidArgumentError(`invalid port specification: "${hp}"`);
-      // A host range for one container port: Docker takes the first free port of the range; we take its first.
-      push({ proto, containerPort: port, hostIp, hostPort: start });
+      // A host range for one container port: the reserver takes the first free port of the range, as Docker.
+      push(end > start ? { proto, containerPort: port, hostIp, hostPort: start, hostPortEnd: end } : { proto, containerPort: port, hostIp, hostPort: start });
     }
   }
   if (publishAll && exposed && typeof exposed === 'object') {
