@@ -21,4 +21,9 @@ export interface ApplyResult {
 
 export interface Differ {
   applyLayer(tar: Readable, dir: string, opts?: { signal?: AbortSignal }): Promise<ApplyResult>;
+  /**
+   * The reverse: a directory in overlay form (a container's upper dir, a layer snapshot) as a layer tar,
+   * whiteouts and opaque directories back in Docker's `.wh.` form. Used to commit a build step.
+   */
+  diffDirectory(dir: string, opts?: { signal?: AbortSignal }): Readable;
 }

@@ -48,6 +48,23 @@ export interface TagRecord {
   imageId: Digest;
 }
 
+/**
+ * One built step of a Dockerfile: the state after the step (an image config and its layers) under the key
+ * the cache looks it up by. `description` is JSON the builder reads back to say why a later step missed.
+ */
+export interface BuildCacheRecord {
+  key: string;
+  /** The id of the state the step ran on (an image or another step's config digest). */
+  parentId: string;
+  /** Digest of `configJson`. */
+  imageId: Digest;
+  configJson: string;
+  chainIds: Digest[];
+  description: string;
+  createdAt: string;
+  lastUsed: string;
+}
+
 export type SnapshotKind = 'layer' | 'active';
 
 export interface ReadTx {
@@ -74,6 +91,13 @@ export interface ReadTx {
   containersUsingImage(imageId: Digest): ContainerRecord[];
 
   listSnapshotIds(): string[];
+
+  getBuildCache(key: string): BuildCacheRecord | undefined;
+  /** Steps built on `parentId`, newest first. */
+  buildCacheByParent(parentId: string): BuildCacheRecord[];
+  /** The first step whose resulting state is `imageId` (to find a built state by id). */
+  buildCacheByImage(imageId: Digest): BuildCacheRecord | undefined;
+  listBuildCache(): BuildCacheRecord[];
 }
 
 export interface WriteTx extends ReadTx {
@@ -93,6 +117,9 @@ export interface WriteTx extends ReadTx {
   updateContainerState(id: string, state: ContainerState, opts?: { restartCount?: number }): void;
   renameContainer(id: string, name: string): void;
   deleteContainer(id: string): void;
+  putBuildCache(record: BuildCacheRecord): void;
+  touchBuildCache(key: string, at: string): void;
+  deleteBuildCache(key: string): void;
   /**
    * Forgets every layer no image or container needs (following parent links), every layer snapshot no layer
    * owns and every blob nothing references, and returns what it forgot so the caller can delete the files
