@@ -13,6 +13,7 @@ import { containerStatsRoutes } from '../api/routes/container-stats.js';
 import { eventRoutes } from '../api/routes/events.js';
 import { execRoutes } from '../api/routes/exec.js';
 import { emptyPruneRoutes } from '../api/routes/prune-empty.js';
+import { buildRoutes } from '../api/routes/build.js';
 import { diskUsageRoutes, systemRoutes } from '../api/routes/system.js';
 import { LocalContentStore } from '../plugins/content-local/index.js';
 import { TarDiffer } from '../plugins/diff-tar/index.js';
@@ -24,6 +25,7 @@ import { createLogger, type Logger } from '../pkg/logger.js';
 import { BERTH_VERSION } from '../pkg/version.js';
 import { ContainerService } from '../services/containers/container-service.js';
 import { ExecService } from '../services/containers/exec-service.js';
+import { Builder } from '../services/build/builder.js';
 import { EventLog } from '../services/events/event-log.js';
 import { ImageService } from '../services/images/image-service.js';
 import type { ImageStoreDeps } from '../services/images/image-store-deps.js';
@@ -85,6 +87,11 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
     hostResolvConf: '/etc/resolv.conf',
   });
 
+  const buildDir = join(config.dataRoot, 'build');
+  // Scratch space of builds cut short by a crash; cache mounts (build/cache-mounts) are kept.
+  const builder = new Builder({ ...store, runtime, workDir: buildDir, cgroupParent: config.cgroupParent, cgroupV2, hostResolvConf: '/etc/resolv.conf' });
+  await builder.cleanupScratch();
+
   const execs = new ExecService({ host: containers, events, log });
   containers.onRemove((id) => execs.forgetContainer(id));
 
@@ -112,6 +119,7 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
     ...containerStatsRoutes((idOrName) => containers.statsTarget(idOrName)),
     ...execRoutes(execs),
     ...imageRoutes(images, store),
+    ...buildRoutes(builder),
     ...emptyPruneRoutes(),
     ...notInSwarmRoutes(),
   ];

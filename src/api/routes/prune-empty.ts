@@ -3,8 +3,8 @@ import { sendJson } from '../http-context.js';
 import type { Route } from '../router.js';
 
 /**
- * Pruning what berth does not have yet: user networks, volumes and a build cache arrive with their own issues.
- * Until then there is nothing of them to remove, and `docker system prune` (which prunes all four kinds) must
+ * Pruning what berth does not have yet: user networks and volumes arrive with their own issues.
+ * Until then there is nothing of them to remove, and `docker system prune` (which prunes them too) must
  * still work, so each answers Docker's empty result. Filters are still checked, so a typo is still a 400.
  */
 export function emptyPruneRoutes(): Route[] {
@@ -19,6 +19,5 @@ export function emptyPruneRoutes(): Route[] {
   return [
     route('/networks/prune', ['until', 'label', 'label!'], { NetworksDeleted: null }),
     route('/volumes/prune', ['label', 'label!', 'all'], { VolumesDeleted: null, SpaceReclaimed: 0 }),
-    route('/build/prune', ['until', 'id', 'parent', 'type', 'description', 'inuse', 'shared', 'private', 'unused-for', 'until', 'label', 'label!'], { CachesDeleted: null, SpaceReclaimed: 0 }),
   ];
 }
