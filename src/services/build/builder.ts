@@ -301,7 +301,8 @@ export class Builder {
         const v = run.args.get(k);
         if (v !== undefined) used[k] = v;
       }
-      return { cacheText: `${createdBy} ${JSON.stringify(used)}`, createdBy, description: { instruction: ins.original, args: used, files: {} }, execute: async () => undefined };
+      // As in the classic builder the ARG step's key is its text: a new value rebuilds the steps that use it.
+      return { cacheText: createdBy, createdBy, description: { instruction: ins.original, args: used, files: {} }, execute: async () => undefined };
     }
     if (METADATA_INSTRUCTIONS.has(ins.cmd)) {
       const author = { value: run.author };
