@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import type { Differ } from '../../core/diff.js';
 import { InvalidArgumentError } from '../../core/errdefs.js';
 import { decompressStream, peek } from '../../pkg/decompress.js';
@@ -46,7 +46,7 @@ export class BuildContext {
       return { ctx: new BuildContext(dir, new PatternMatcher([])), dockerfileText: Buffer.concat(chunks).toString('utf8') };
     }
     try {
-      await differ.applyLayer(stream, dir, { signal: opts.signal });
+      await differ.applyLayer(stream.pipe(padToArchiveEnd()), dir, { signal: opts.signal });
     } catch (err) {
       throw new InvalidArgumentError(`failed to read the build context: ${(err as Error).message}`, { cause: err });
     }
@@ -112,6 +112,25 @@ export class BuildContext {
     await walk('');
     return out;
   }
+}
+
+/**
+ * The docker CLI sends a context whose Dockerfile came from outside it (`-f ../x`, `-f -`) without the last
+ * entry's padding and the end-of-archive blocks, which Go's reader (and so dockerd) tolerates. Padding the
+ * stream to a block boundary and adding the two zero blocks makes it a well-formed archive; a well-formed one
+ * only gains zero blocks after its end, which readers ignore.
+ */
+function padToArchiveEnd(): Transform {
+  let total = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      total += chunk.length;
+      cb(null, chunk);
+    },
+    flush(cb) {
+      cb(null, Buffer.alloc(((512 - (total % 512)) % 512) + 1024));
+    },
+  });
 }
 
 /**

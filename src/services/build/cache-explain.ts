@@ -12,8 +12,10 @@ export function explainMiss(earlier: readonly BuildCacheRecord[], now: StepDescr
   const parsed = earlier.map((r) => parse(r.description)).filter((d): d is StepDescription => d !== undefined);
   const same = parsed.find((d) => d.instruction === now.instruction);
   if (!same) {
-    const previous = parsed[0];
-    return previous ? `the instruction changed (was: ${previous.instruction})` : 'the instruction changed';
+    // The newest earlier step of the same kind is most likely this one before an edit.
+    const keyword = (text: string): string => /^\s*(\S+)/.exec(text)?.[1]?.toUpperCase() ?? '';
+    const previous = parsed.find((d) => keyword(d.instruction) === keyword(now.instruction));
+    return previous ? `the instruction changed (was: ${previous.instruction})` : undefined;
   }
   const reasons: string[] = [];
   const argNames = new Set([...Object.keys(same.args), ...Object.keys(now.args)]);
