@@ -31,23 +31,6 @@ function dockerBuild(args: string[], opts: { input?: string } = {}): CommandResu
   return r;
 }
 
-/** Steps that ran (not taken from the cache), by step number, from the classic builder's output. */
-function rebuiltSteps(output: string): number[] {
-  const out: number[] = [];
-  let step = 0;
-  let cached = false;
-  for (const line of output.split('\n')) {
-    const m = /^Step (\d+)\/\d+ : (\S+)/.exec(line);
-    if (m) {
-      if (step > 0 && !cached) out.push(step);
-      step = m[2] === 'FROM' ? 0 : Number(m[1]);
-      cached = false;
-    } else if (line === ' ---> Using cache') cached = true;
-  }
-  if (step > 0 && !cached) out.push(step);
-  return out;
-}
-
 process.env['DOCKER_BUILDKIT'] = '0';
 
 const SERVE_SCRIPT = `
@@ -351,6 +334,43 @@ describe('POST /build through the API', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), inspect('pybuilt', '{{.Id}}'));
     assert.equal(daemon().docker(['run', '--rm', 'pybuilt', 'cat', '/x']).stdout, 'py\n');
+  });
+});
+
+describe('berth build', () => {
+  it('sends the context without ignored files, takes -f outside the context, --secret, --iidfile and -q', () => {
+    const dir = context({
+      'app.txt': 'app',
+      'big.bin': 'ignored',
+      '.dockerignore': 'big.bin\n',
+      'secret.txt': 'not this one',
+    });
+    const outside = context({
+      Dockerfile: 'FROM busybox\nCOPY . /src\nRUN --mount=type=secret,id=tok cat /run/secrets/tok > /tok-copy && ls -A /src > /listing\n',
+      token: 's3cret',
+    });
+    const iid = join(outside, 'iid');
+    const r = daemon().berth(['build', '-f', join(outside, 'Dockerfile'), '--secret', `id=tok,src=${join(outside, 'token')}`, '--iidfile', iid, '-t', 'bb', dir], { timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /Step 1\/3 : FROM busybox\n/);
+    assert.match(r.stdout, /Successfully tagged bb:latest\n/);
+    assert.equal(readFileSync(iid, 'utf8'), inspect('bb', '{{.Id}}'));
+    assert.equal(daemon().docker(['run', '--rm', 'bb', 'cat', '/listing']).stdout, 'app.txt\nsecret.txt\n');
+    assert.equal(daemon().docker(['run', '--rm', 'bb', 'cat', '/tok-copy']).stdout, 's3cret');
+    const ls = daemon().docker(['run', '--rm', 'bb', 'ls', '/run/secrets']);
+    assert.equal(ls.stdout, '', 'the secret is not in the image');
+    const q = daemon().berth(['build', '-q', '-f', join(outside, 'Dockerfile'), '--secret', `id=tok,src=${join(outside, 'token')}`, dir]);
+    assert.equal(q.code, 0, q.stderr);
+    assert.equal(q.stdout, `${inspect('bb', '{{.Id}}')}\n`);
+  });
+
+  it('exits with the failing command\'s code', () => {
+    const r = daemon().berth(['build', context({ Dockerfile: 'FROM busybox\nRUN exit 5\n' })]);
+    assert.equal(r.code, 5, r.stdout + r.stderr);
+    assert.match(r.stderr, /The command '\/bin\/sh -c exit 5' returned a non-zero code: 5/);
+    const missing = daemon().berth(['build', '/nonexistent-dir']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /unable to prepare context: path "\/nonexistent-dir" not found/);
   });
 });
 
