@@ -1,40 +1,71 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
-import type { Differ } from '../../core/diff.js';
+import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError } from '../../core/errdefs.js';
 import { decompressStream, peek } from '../../pkg/decompress.js';
-
-const MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024;
 import { PatternMatcher, readDockerignore } from '../../pkg/dockerfile/dockerignore.js';
 
+const MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024;
+/** Files up to this size stay in memory; larger ones go to the scratch directory under a number. */
+const IN_MEMORY_FILE = 1024 * 1024;
+/** Past this much held in memory, every further file goes to disk. */
+const IN_MEMORY_TOTAL = 256 * 1024 * 1024;
+const MAX_SYMLINK_HOPS = 255;
+
+export interface ContextNode {
+  type: 'file' | 'dir' | 'symlink' | 'other';
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: Date;
+  size: number;
+  linkname?: string;
+  /** Content of a small file. */
+  data?: Buffer;
+  /** Host path of a large file's content (named by number: a context path never becomes a host path). */
+  blob?: string;
+  /** sha256 (hex) of a file's content. */
+  digest?: string;
+}
+
 /**
- * The build context on the daemon's side: the tar the client sent, unpacked into a private directory by the
- * layer Differ (which refuses every entry that would land outside it), and the `.dockerignore` rules, which
- * the daemon applies again so that an ignored file neither reaches an image nor affects the cache, whatever
- * client sent the context.
+ * The build context on the daemon's side, held as an index of the tar the client sent: small files in
+ * memory, large ones in numbered files, every file hashed while it arrives. Nothing is unpacked by path, so a
+ * hostile archive cannot write anywhere, and a warm build that copies nothing writes almost nothing. The
+ * `.dockerignore` rules are applied again here so that an ignored file neither reaches an image nor affects
+ * the cache, whatever client sent the context.
  */
 export class BuildContext {
-  readonly dir: string;
   readonly ignore: PatternMatcher;
+  readonly #nodes: Map<string, ContextNode>;
+  readonly #children: Map<string, Set<string>>;
+  readonly #scratch: string;
   readonly #hashes = new Map<string, string>();
 
-  private constructor(dir: string, ignore: PatternMatcher) {
-    this.dir = dir;
+  private constructor(scratch: string, nodes: Map<string, ContextNode>, children: Map<string, Set<string>>, ignore: PatternMatcher) {
+    this.#scratch = scratch;
+    this.#nodes = nodes;
+    this.#children = children;
     this.ignore = ignore;
   }
 
   /**
-   * Unpacks the context the client sent. A body that is not a tar is the Dockerfile itself (`docker build -
+   * Reads the context the client sent. A body that is not a tar is the Dockerfile itself (`docker build -
    * < Dockerfile`): the context is then empty and the text is returned.
    */
-  static async receive(differ: Differ, body: Readable, dir: string, opts: { signal?: AbortSignal }): Promise<{ ctx: BuildContext; dockerfileText?: string }> {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+  static async receive(body: Readable, scratch: string, opts: { signal?: AbortSignal } = {}): Promise<{ ctx: BuildContext; dockerfileText?: string }> {
+    await mkdir(scratch, { recursive: true, mode: 0o700 });
+    const nodes = new Map<string, ContextNode>();
+    const children = new Map<string, Set<string>>();
+    const root: ContextNode = { type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: new Date(0), size: 0 };
+    nodes.set('', root);
+    children.set('', new Set());
     const { stream } = await decompressStream(body);
     const head = await peek(stream, 512);
-    if (head.length === 0) return { ctx: new BuildContext(dir, new PatternMatcher([])) };
+    if (head.length === 0) return { ctx: new BuildContext(scratch, nodes, children, new PatternMatcher([])) };
     if (head.length < 263 || head.subarray(257, 262).toString('latin1') !== 'ustar') {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -43,20 +74,96 @@ export class BuildContext {
         if (size > MAX_DOCKERFILE_BYTES) throw new InvalidArgumentError('the Dockerfile sent as the build context is too large');
         chunks.push(c as Buffer);
       }
-      return { ctx: new BuildContext(dir, new PatternMatcher([])), dockerfileText: Buffer.concat(chunks).toString('utf8') };
+      return { ctx: new BuildContext(scratch, nodes, children, new PatternMatcher([])), dockerfileText: Buffer.concat(chunks).toString('utf8') };
     }
+    const { default: tar } = await import('tar-stream');
+    const extract = tar.extract({ allowUnknownFormat: true } as Parameters<typeof tar.extract>[0]);
+    const input = stream.pipe(padToArchiveEnd());
+    input.on('error', (err) => extract.destroy(err));
+    input.pipe(extract);
+    const onAbort = (): void => void extract.destroy(new Error('aborted'));
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    let inMemory = 0;
+    let blobs = 0;
+    const add = (path: string, node: ContextNode): void => {
+      const parts = path.split('/');
+      for (let i = 1; i < parts.length; i++) {
+        const dir = parts.slice(0, i).join('/');
+        const parent = parts.slice(0, i - 1).join('/');
+        children.get(parent)?.add(parts[i - 1] as string);
+        if (!nodes.has(dir) || nodes.get(dir)?.type !== 'dir') {
+          nodes.set(dir, { type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: new Date(0), size: 0 });
+          children.set(dir, new Set());
+        }
+      }
+      const parent = parts.slice(0, -1).join('/');
+      children.get(parent)?.add(parts[parts.length - 1] as string);
+      const existing = nodes.get(path);
+      if (node.type === 'dir') {
+        if (!children.has(path)) children.set(path, new Set());
+      } else if (existing?.type === 'dir') {
+        // A later entry replaces a directory: drop what was under it.
+        for (const key of [...nodes.keys()]) if (key.startsWith(`${path}/`)) nodes.delete(key);
+        children.delete(path);
+      }
+      nodes.set(path, node);
+    };
     try {
-      await differ.applyLayer(stream.pipe(padToArchiveEnd()), dir, { signal: opts.signal });
+      for await (const entry of extract) {
+        const h = entry.header;
+        const path = cleanEntryName(h.name);
+        const base = { mode: (h.mode ?? 0o644) & 0o7777, uid: h.uid ?? 0, gid: h.gid ?? 0, mtime: h.mtime ?? new Date(0) };
+        if (path === '') {
+          entry.resume();
+          continue;
+        }
+        if (h.type === 'file' || h.type === 'contiguous-file') {
+          const hash = createHash('sha256');
+          const size = h.size ?? 0;
+          if (size <= IN_MEMORY_FILE && inMemory + size <= IN_MEMORY_TOTAL) {
+            const chunks: Buffer[] = [];
+            for await (const c of entry) {
+              hash.update(c as Buffer);
+              chunks.push(c as Buffer);
+            }
+            const data = Buffer.concat(chunks);
+            inMemory += data.length;
+            add(path, { ...base, type: 'file', size: data.length, data, digest: hash.digest('hex') });
+          } else {
+            const blob = join(scratch, `blob-${blobs++}`);
+            const counter = new Transform({
+              transform(c: Buffer, _e, cb) {
+                hash.update(c);
+                cb(null, c);
+              },
+            });
+            await pipeline(entry, counter, createWriteStream(blob, { mode: 0o600 }));
+            add(path, { ...base, type: 'file', size, blob, digest: hash.digest('hex') });
+          }
+          continue;
+        }
+        entry.resume();
+        if (h.type === 'directory') add(path, { ...base, type: 'dir', size: 0 });
+        else if (h.type === 'symlink') add(path, { ...base, type: 'symlink', size: 0, linkname: h.linkname ?? '' });
+        else if (h.type === 'link') {
+          const target = nodes.get(cleanEntryName(h.linkname ?? ''));
+          if (!target || target.type !== 'file') throw new InvalidArgumentError(`invalid build context: hardlink ${h.name} to a missing file ${h.linkname}`);
+          add(path, { ...target, ...base });
+        } else add(path, { ...base, type: 'other', size: 0 });
+      }
     } catch (err) {
+      if (err instanceof InvalidArgumentError) throw err;
       throw new InvalidArgumentError(`failed to read the build context: ${(err as Error).message}`, { cause: err });
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
     }
-    const ignoreText = await readFile(join(dir, '.dockerignore'), 'utf8').catch(() => '');
-    const patterns = readDockerignore(ignoreText);
-    return { ctx: new BuildContext(dir, new PatternMatcher(patterns)) };
+    const ignoreNode = nodes.get('.dockerignore');
+    const ignoreText = ignoreNode?.type === 'file' ? (ignoreNode.data ?? (ignoreNode.blob ? await readFile(ignoreNode.blob) : Buffer.alloc(0))).toString('utf8') : '';
+    return { ctx: new BuildContext(scratch, nodes, children, new PatternMatcher(readDockerignore(ignoreText))) };
   }
 
   async dispose(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
+    await rm(this.#scratch, { recursive: true, force: true });
   }
 
   /** Whether a context path (relative, cleaned) is excluded by `.dockerignore`. */
@@ -64,53 +171,108 @@ export class BuildContext {
     return rel !== '' && rel !== '.' && this.ignore.matches(rel);
   }
 
+  node(rel: string): ContextNode | undefined {
+    return this.#nodes.get(rel);
+  }
+
+  /** Names directly under a directory, sorted (ignored ones included: callers filter). */
+  children(rel: string): string[] {
+    return [...(this.#children.get(rel) ?? [])].sort();
+  }
+
+  /**
+   * A context path with every symlink on the way (the last one included) followed inside the context, as
+   * Docker resolves COPY sources; undefined when it leads nowhere.
+   */
+  resolve(rel: string): string | undefined {
+    let parts = rel.split('/').filter((p) => p !== '' && p !== '.');
+    const out: string[] = [];
+    let hops = 0;
+    while (parts.length > 0) {
+      const part = parts.shift() as string;
+      if (part === '..') {
+        out.pop();
+        continue;
+      }
+      const candidate = [...out, part].join('/');
+      const node = this.#nodes.get(candidate);
+      if (node?.type === 'symlink') {
+        if (++hops > MAX_SYMLINK_HOPS) return undefined;
+        const target = node.linkname ?? '';
+        if (target.startsWith('/')) out.length = 0;
+        parts = [...target.split('/').filter((p) => p !== '' && p !== '.'), ...parts];
+        continue;
+      }
+      if (!node) return undefined;
+      out.push(part);
+    }
+    return out.join('/');
+  }
+
   /**
    * A digest of one context path for the cache: for a file its content and its tar metadata except the
    * mtime (mode, owner, size, type, link target), as the classic builder's tarsum does; for a directory
    * every path under it that is not ignored, in order.
    */
-  async hashPath(rel: string): Promise<string> {
+  hashPath(rel: string): string {
     const cached = this.#hashes.get(rel);
     if (cached !== undefined) return cached;
-    const full = rel === '' ? this.dir : join(this.dir, rel);
-    const st = await lstat(full);
+    const node = this.#nodes.get(rel);
+    if (!node) throw new InvalidArgumentError(`no such context path: ${rel}`);
     const h = createHash('sha256');
-    h.update(`${st.mode.toString(8)} ${st.uid}:${st.gid} `);
-    if (st.isDirectory()) {
+    h.update(`${node.mode.toString(8)} ${node.uid}:${node.gid} `);
+    if (node.type === 'dir') {
       h.update('dir\n');
-      for (const name of (await readdir(full)).sort()) {
+      for (const name of this.children(rel)) {
         const child = rel === '' ? name : `${rel}/${name}`;
         if (this.ignored(child)) continue;
-        h.update(`${name}\0${await this.hashPath(child)}\n`);
+        h.update(`${name}\0${this.hashPath(child)}\n`);
       }
-    } else if (st.isSymbolicLink()) {
-      h.update(`link ${await readlink(full)}`);
-    } else if (st.isFile()) {
-      h.update(`file ${st.size}\n`);
-      if (st.size < 1024 * 1024) h.update(await readFile(full));
-      else for await (const chunk of createReadStream(full)) h.update(chunk as Buffer);
+    } else if (node.type === 'symlink') {
+      h.update(`link ${node.linkname ?? ''}`);
+    } else if (node.type === 'file') {
+      h.update(`file ${node.size} ${node.digest ?? ''}`);
     } else {
-      h.update(`special ${st.rdev}`);
+      h.update('special');
     }
     const digest = h.digest('hex');
     this.#hashes.set(rel, digest);
     return digest;
   }
 
-  /** Every context path (files and directories, not ignored), relative, for wildcard matching. */
-  async allPaths(): Promise<string[]> {
+  /** Every context path (files and directories, not ignored), for wildcard matching. */
+  allPaths(): string[] {
     const out: string[] = [];
-    const walk = async (rel: string): Promise<void> => {
-      for (const name of (await readdir(rel === '' ? this.dir : join(this.dir, rel))).sort()) {
+    const walk = (rel: string): void => {
+      for (const name of this.children(rel)) {
         const child = rel === '' ? name : `${rel}/${name}`;
-        if (this.ignored(child) && this.ignore.skipsDirectory(child)) continue;
-        const st = await lstat(join(this.dir, child));
-        if (!this.ignored(child)) out.push(child);
-        if (st.isDirectory()) await walk(child);
+        const ignored = this.ignored(child);
+        if (ignored && this.ignore.skipsDirectory(child)) continue;
+        if (!ignored) out.push(child);
+        if (this.#nodes.get(child)?.type === 'dir') walk(child);
       }
     };
-    await walk('');
+    walk('');
     return out;
+  }
+
+  async content(node: ContextNode): Promise<Buffer> {
+    if (node.data) return node.data;
+    if (node.blob) return readFile(node.blob);
+    return Buffer.alloc(0);
+  }
+
+  /** Reads a file of the context (the Dockerfile), following symlinks in scope. */
+  async readText(rel: string): Promise<string | undefined> {
+    const resolved = this.resolve(rel);
+    const node = resolved === undefined ? undefined : this.#nodes.get(resolved);
+    if (node?.type !== 'file') return undefined;
+    return (await this.content(node)).toString('utf8');
+  }
+
+  /** A directory of its own under the context's scratch space, for callers that need real files. */
+  scratchPath(name: string): string {
+    return join(this.#scratch, name);
   }
 }
 
@@ -131,6 +293,12 @@ function padToArchiveEnd(): Transform {
       cb(null, Buffer.alloc(((512 - (total % 512)) % 512) + 1024));
     },
   });
+}
+
+function cleanEntryName(name: string): string {
+  const n = posix.normalize(`/${name}`).slice(1).replace(/\/+$/, '');
+  if (n === '..' || n.startsWith('../')) throw new InvalidArgumentError(`invalid build context: entry "${name}" points outside it`);
+  return n === '.' ? '' : n;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { unmount } from '../../pkg/mounter.js';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -78,7 +78,7 @@ export class Builder {
     if (opts.pull) throw new NotImplementedError('--pull needs registry support, which berth does not have yet');
     const tags = opts.tags.map((t) => withDefaultTag(parseReference(t)));
     const scratch = join(deps.workDir, 'tmp', randomBytes(8).toString('hex'));
-    const received = await BuildContext.receive(deps.differ, body, join(scratch, 'context'), opts.signal ? { signal: opts.signal } : {}).catch(async (err: unknown) => {
+    const received = await BuildContext.receive(body, join(scratch, 'context'), opts.signal ? { signal: opts.signal } : {}).catch(async (err: unknown) => {
       await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
       throw err;
     });
@@ -534,12 +534,7 @@ function stageIndex(stages: readonly Stage[], ref: string, before: number): numb
 
 async function readDockerfile(ctx: BuildContext, name: string): Promise<string> {
   const rel = contextPath(name || 'Dockerfile');
-  const tryRead = async (r: string): Promise<string | undefined> => {
-    const st = await lstat(join(ctx.dir, r)).catch(() => undefined);
-    if (!st?.isFile()) return undefined;
-    return readFile(join(ctx.dir, r), 'utf8');
-  };
-  const text = (await tryRead(rel)) ?? (name === '' || name === 'Dockerfile' ? await tryRead('dockerfile') : undefined);
+  const text = (await ctx.readText(rel)) ?? (name === '' || name === 'Dockerfile' ? await ctx.readText('dockerfile') : undefined);
   if (text === undefined) throw new InvalidArgumentError(`Cannot locate specified Dockerfile: ${name || 'Dockerfile'}`);
   return text;
 }

@@ -1,7 +1,8 @@
 import { constants } from 'node:fs';
-import { chmod, copyFile, lchown, lstat, lutimes, mkdir, readdir, readlink, symlink, unlink, utimes, rm } from 'node:fs/promises';
+import { chmod, copyFile, lchown, lstat, lutimes, mkdir, readdir, readlink, symlink, unlink, utimes, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { InvalidArgumentError } from '../../core/errdefs.js';
+import type { BuildContext } from './build-context.js';
 
 const MAX_SYMLINK_HOPS = 255;
 const COPY_CONCURRENCY = 32;
@@ -150,4 +151,63 @@ class Pool {
     await Promise.all(this.#running);
     if (this.#failure) throw this.#failure.error;
   }
+}
+
+/**
+ * Copies a context path (file, symlink or directory tree, ignored paths skipped) to `dst`, a host path already
+ * resolved inside the target root, with the same rules as {@link copyTree}. Small files are written from
+ * memory, large ones copied from their scratch file.
+ */
+export async function copyFromContext(ctx: BuildContext, rel: string, dst: string, opts: Omit<CopyOptions, 'rel' | 'ignored'>): Promise<void> {
+  const pool = new Pool(COPY_CONCURRENCY);
+  const dirTimes: Array<[string, Date]> = [];
+  const copyOne = async (path: string, to: string, top: boolean): Promise<void> => {
+    const node = ctx.node(path);
+    if (!node) return;
+    const uid = opts.owner?.uid ?? node.uid;
+    const gid = opts.owner?.gid ?? node.gid;
+    if (node.type === 'dir') {
+      const keep = top && opts.keepTop === true;
+      if (!keep) {
+        const existing = await lstat(to).catch(() => undefined);
+        if (existing && !existing.isDirectory()) await rm(to, { recursive: true, force: true });
+        if (!existing || !existing.isDirectory()) await mkdir(to, { mode: 0o755 });
+        await lchown(to, uid, gid);
+        await chmod(to, opts.mode ?? node.mode);
+      }
+      for (const name of ctx.children(path)) {
+        const child = path === '' ? name : `${path}/${name}`;
+        if (ctx.ignored(child)) continue;
+        await copyOne(child, join(to, name), false);
+      }
+      if (!keep) dirTimes.push([to, node.mtime]);
+      return;
+    }
+    if (node.type === 'other') return;
+    const existing = await lstat(to).catch(() => undefined);
+    if (existing?.isDirectory()) throw new InvalidArgumentError(`failed to copy files: cannot overwrite directory ${to.split('/').pop()} with a file`);
+    if (existing) await unlink(to);
+    if (node.type === 'symlink') {
+      await symlink(node.linkname ?? '', to);
+      await lchown(to, uid, gid);
+      await lutimes(to, node.mtime, node.mtime);
+      return;
+    }
+    await pool.run(async () => {
+      if (node.data) await writeFile(to, node.data, { flag: 'wx', mode: 0o600 });
+      else if (node.blob) await copyFile(node.blob, to, constants.COPYFILE_EXCL);
+      else await writeFile(to, Buffer.alloc(0), { flag: 'wx' });
+      await lchown(to, uid, gid);
+      await chmod(to, opts.mode ?? node.mode);
+      await utimes(to, node.mtime, node.mtime);
+    });
+  };
+  await copyOne(rel, dst, true);
+  await pool.drain();
+  for (const [dir, mtime] of dirTimes) await utimes(dir, mtime, mtime);
+}
+
+/** Writes a context path (and what is under it, ignored paths skipped) as real files under `target`. */
+export async function materializeContext(ctx: BuildContext, rel: string, target: string): Promise<void> {
+  await copyFromContext(ctx, rel, target, { owner: undefined, mode: undefined });
 }

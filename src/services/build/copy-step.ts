@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, open, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { basename, join, posix } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { lstat, mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError } from '../../core/errdefs.js';
@@ -13,7 +13,7 @@ import { resolveUser } from '../containers/user-lookup.js';
 import { newSnapshotId } from '../images/layer-unpacker.js';
 import { contextPath, goMatchRegExp, hasWildcards, type BuildContext } from './build-context.js';
 import type { BuildDeps, BuildState } from './build-types.js';
-import { copyTree, mkdirInRoot, resolveInRoot, type Owner } from './copy-files.js';
+import { copyFromContext, copyTree, mkdirInRoot, resolveInRoot, type Owner } from './copy-files.js';
 import { expandOrThrow } from './stages.js';
 
 export interface CopyEnv {
@@ -74,16 +74,16 @@ export async function copyStep(env: CopyEnv, ins: Instruction): Promise<Prepared
   const files: Record<string, string> = {};
   const hashes: string[] = [];
   let described = 0;
-  const describe = async (rel: string): Promise<void> => {
-    const st = await lstat(join(env.ctx.dir, rel));
-    if (st.isDirectory()) {
-      for (const name of (await readdir(join(env.ctx.dir, rel))).sort()) {
+  const describe = (rel: string): void => {
+    const node = env.ctx.node(rel);
+    if (node?.type === 'dir') {
+      for (const name of env.ctx.children(rel)) {
         const child = rel === '' ? name : `${rel}/${name}`;
         if (env.ctx.ignored(child)) continue;
-        await describe(child);
+        describe(child);
       }
-    } else if (described++ < MAX_DESCRIBED_FILES) {
-      files[rel] = (await env.ctx.hashPath(rel)).slice(0, 16);
+    } else if (node && described++ < MAX_DESCRIBED_FILES) {
+      files[rel] = env.ctx.hashPath(rel).slice(0, 16);
     }
   };
   for (const src of srcArgs) {
@@ -114,17 +114,17 @@ export async function copyStep(env: CopyEnv, ins: Instruction): Promise<Prepared
       continue;
     }
     const cleaned = contextPath(src);
-    const matches = hasWildcards(cleaned) ? (await env.ctx.allPaths()).filter((p) => goMatchRegExp(cleaned).test(p)) : [cleaned];
+    const matches = hasWildcards(cleaned) ? env.ctx.allPaths().filter((p) => goMatchRegExp(cleaned).test(p)) : [cleaned];
     if (hasWildcards(cleaned) && matches.length === 0) throw new InvalidArgumentError(`${NAME} failed: no source files were specified`);
     for (const rel of matches) {
-      const resolved = rel === '' ? '' : posix.relative('/', (await resolveInRoot(env.ctx.dir, rel, true)).slice(env.ctx.dir.length) || '/');
-      const exists = await lstat(join(env.ctx.dir, resolved)).catch(() => undefined);
-      if (!exists || env.ctx.ignored(rel) || env.ctx.ignored(resolved)) {
+      const resolved = env.ctx.resolve(rel);
+      const node = resolved === undefined ? undefined : env.ctx.node(resolved);
+      if (resolved === undefined || !node || env.ctx.ignored(rel) || env.ctx.ignored(resolved)) {
         throw new InvalidArgumentError(`${NAME} failed: file not found in build context or excluded by .dockerignore: stat ${src}: file does not exist`);
       }
       sources.push({ kind: 'context', rel: resolved, shown: rel === '' ? '.' : rel });
-      hashes.push(`${exists.isDirectory() ? 'dir' : 'file'}:${await env.ctx.hashPath(resolved)}:${rel}`);
-      await describe(resolved);
+      hashes.push(`${node.type === 'dir' ? 'dir' : 'file'}:${env.ctx.hashPath(resolved)}:${rel}`);
+      describe(resolved);
     }
   }
   const destIsDir = dest.endsWith('/') || dest === '.' || dest === '..' || dest.endsWith('/.');
@@ -165,16 +165,31 @@ export async function copyStep(env: CopyEnv, ins: Instruction): Promise<Prepared
         }
       }
       for (const s of sources) {
+        if (s.kind === 'context') {
+          const node = env.ctx.node(s.rel);
+          if (!node) continue;
+          if (isAdd && node.type === 'file' && isArchive(await env.ctx.content(node))) {
+            const unpacked = env.ctx.scratchPath(`unpack-${randomBytes(6).toString('hex')}`);
+            await mkdir(unpacked);
+            const { stream } = await decompressStream(Readable.from([await env.ctx.content(node)]));
+            await deps.differ.applyLayer(stream, unpacked, env.signal ? { signal: env.signal } : {});
+            const target = await mkdirInRoot(root, destAbs, owner);
+            await copyTree(unpacked, target, { owner: chown !== undefined ? owner : undefined, mode: chmodMode, rel: '', keepTop: true });
+            await rm(unpacked, { recursive: true, force: true });
+            continue;
+          }
+          if (node.type === 'dir') {
+            const target = await mkdirInRoot(root, destAbs, owner);
+            await copyFromContext(env.ctx, s.rel, target, { owner, mode: chmodMode, keepTop: true });
+            continue;
+          }
+          const hostDst = await fileTarget(root, destAbs, destIsDir, posix.basename(s.rel), owner);
+          await copyFromContext(env.ctx, s.rel, hostDst, { owner, mode: chmodMode });
+          continue;
+        }
         let hostSrc: string;
         let name: string;
-        let ignored: ((rel: string) => boolean) | undefined;
-        let rel = '';
-        if (s.kind === 'context') {
-          hostSrc = s.rel === '' ? env.ctx.dir : join(env.ctx.dir, s.rel);
-          name = basename(s.rel || '.');
-          ignored = (r) => env.ctx.ignored(r);
-          rel = s.rel;
-        } else if (s.kind === 'state') {
+        if (s.kind === 'state') {
           hostSrc = await resolveInRoot(fromRoot, s.path, true);
           if (!(await lstat(hostSrc).catch(() => undefined))) {
             throw new InvalidArgumentError(`${NAME} failed: stat ${s.path}: file does not exist`);
@@ -186,27 +201,13 @@ export async function copyStep(env: CopyEnv, ins: Instruction): Promise<Prepared
           await utimes(hostSrc, s.mtime ?? new Date(), s.mtime ?? new Date());
         }
         const st = await stat(hostSrc);
-        if (isAdd && s.kind === 'context' && st.isFile() && (await isArchive(hostSrc))) {
-          const unpacked = join(env.scratch, `unpack-${randomBytes(6).toString('hex')}`);
-          await mkdir(unpacked);
-          const { stream } = await decompressStream(createReadStream(hostSrc));
-          await deps.differ.applyLayer(stream, unpacked, env.signal ? { signal: env.signal } : {});
-          const target = await mkdirInRoot(root, destAbs, owner);
-          await copyTree(unpacked, target, { owner: chown !== undefined ? owner : undefined, mode: chmodMode, rel: '', keepTop: true });
-          await rm(unpacked, { recursive: true, force: true });
-          continue;
-        }
         if (st.isDirectory()) {
           const target = await mkdirInRoot(root, destAbs, owner);
-          await copyTree(hostSrc, target, { owner, mode: chmodMode, rel, keepTop: true, ...(ignored ? { ignored } : {}) });
+          await copyTree(hostSrc, target, { owner, mode: chmodMode, rel: '', keepTop: true });
           continue;
         }
-        let targetPath = destAbs;
-        const existing = await lstat(await resolveInRoot(root, destAbs, true)).catch(() => undefined);
-        if (destIsDir || existing?.isDirectory()) targetPath = posix.join(destAbs, name);
-        await mkdirInRoot(root, posix.dirname(targetPath), owner);
-        const hostDst = await resolveInRoot(root, targetPath, false);
-        await copyTree(hostSrc, hostDst, { owner, mode: chmodMode ?? (s.kind === 'file' ? s.mode : undefined), rel });
+        const hostDst = await fileTarget(root, destAbs, destIsDir, name, owner);
+        await copyTree(hostSrc, hostDst, { owner, mode: chmodMode ?? (s.kind === 'file' ? s.mode : undefined), rel: '' });
       }
     } catch (err) {
       if (mounted) await unmount(root, { lazy: true }).catch(() => undefined);
@@ -241,17 +242,18 @@ function sha(s: string): string {
 }
 
 /** A local file ADD unpacks: a tar, plain or compressed. */
-async function isArchive(path: string): Promise<boolean> {
-  const fh = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(512);
-    const { bytesRead } = await fh.read(head, 0, 512, 0);
-    const h = head.subarray(0, bytesRead);
-    if (detectCompression(h) !== 'none') return true;
-    return bytesRead >= 262 && h.subarray(257, 262).toString('latin1') === 'ustar';
-  } finally {
-    await fh.close();
-  }
+function isArchive(content: Buffer): boolean {
+  if (detectCompression(content.subarray(0, 8)) !== 'none') return true;
+  return content.length >= 262 && content.subarray(257, 262).toString('latin1') === 'ustar';
+}
+
+/** Where a single file goes: into `dest` when it names a directory (trailing `/` or an existing one), else `dest`. */
+async function fileTarget(root: string, destAbs: string, destIsDir: boolean, name: string, owner: Owner): Promise<string> {
+  let targetPath = destAbs;
+  const existing = await lstat(await resolveInRoot(root, destAbs, true)).catch(() => undefined);
+  if (destIsDir || existing?.isDirectory()) targetPath = posix.join(destAbs, name);
+  await mkdirInRoot(root, posix.dirname(targetPath), owner);
+  return resolveInRoot(root, targetPath, false);
 }
 
 /** ADD <url>: fetched into the scratch directory, hashed on the way. */

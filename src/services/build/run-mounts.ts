@@ -9,7 +9,7 @@ import { mountAll, unmount } from '../../pkg/mounter.js';
 import { ramInBytes } from '../../pkg/units.js';
 import type { BuildContext } from './build-context.js';
 import type { BuildDeps, BuildState } from './build-types.js';
-import { resolveInRoot } from './copy-files.js';
+import { materializeContext, resolveInRoot } from './copy-files.js';
 import { snapshotIdsOf } from './copy-step.js';
 
 export interface MountEnv {
@@ -82,7 +82,13 @@ export async function runMounts(specs: readonly string[], env: MountEnv): Promis
           } else {
             const rel = posix.normalize(`/${source}`).slice(1);
             if (rel !== '' && env.ctx.ignored(rel)) throw bad(env, `mount source ${source} is excluded by .dockerignore`);
-            host = await resolveInRoot(env.ctx.dir, rel, true);
+            const resolved = env.ctx.resolve(rel);
+            if (resolved === undefined) throw bad(env, `mount source ${source}: no such file or directory`);
+            // Binds need real files: the part of the context asked for is written out once for this step.
+            host = env.ctx.scratchPath(`bind-${randomBytes(6).toString('hex')}`);
+            await materializeContext(env.ctx, resolved, host);
+            const written = host;
+            cleanups.push(() => rm(written, { recursive: true, force: true }));
           }
           if (!(await lstat(host).catch(() => undefined))) throw bad(env, `mount source ${source}: no such file or directory`);
           // rw binds are writable in BuildKit but their writes are discarded; berth mounts them read-only.
