@@ -19,11 +19,17 @@ export interface ApplyResult {
   size: number;
 }
 
+/** A layer tar being written, and the bytes of file content in it (known once the stream has ended). */
+export interface LayerTar {
+  tar: Readable;
+  contentSize: Promise<number>;
+}
+
 export interface Differ {
   applyLayer(tar: Readable, dir: string, opts?: { signal?: AbortSignal }): Promise<ApplyResult>;
   /**
    * The reverse: a directory in overlay form (a container's upper dir, a layer snapshot) as a layer tar,
    * whiteouts and opaque directories back in Docker's `.wh.` form. Used to commit a build step.
    */
-  diffDirectory(dir: string, opts?: { signal?: AbortSignal }): Readable;
+  diffDirectory(dir: string, opts?: { signal?: AbortSignal }): LayerTar;
 }

@@ -225,6 +225,7 @@ async function packContext(dir: string, extra: { name: string; content: Buffer }
     }
   };
   await walk('');
+  const reads = new ReadAhead(dir, entries.filter((e) => e.st.isFile() && e.st.size <= SMALL_FILE).map((e) => e.rel));
   const { default: tar } = await import('tar-stream');
   const pack = tar.pack();
   const out = new PassThrough();
@@ -235,7 +236,10 @@ async function packContext(dir: string, extra: { name: string; content: Buffer }
         const base = { name: rel, mode: st.mode & 0o7777, mtime: st.mtime, uid: 0, gid: 0 };
         if (st.isDirectory()) await entry(pack, { ...base, type: 'directory' });
         else if (st.isSymbolicLink()) await entry(pack, { ...base, type: 'symlink', linkname: await fsp.readlink(join(dir, rel)) });
-        else if (st.isFile()) {
+        else if (st.isFile() && st.size <= SMALL_FILE) {
+          // Small files are read ahead in parallel: one at a time, their round trips bound the whole send.
+          await entry(pack, { ...base, type: 'file', size: st.size }, await reads.get(rel));
+        } else if (st.isFile()) {
           await new Promise<void>((res, rej) => {
             const sink = pack.entry({ ...base, type: 'file', size: st.size }, (err) => (err ? rej(err) : res()));
             createReadStream(join(dir, rel)).on('error', rej).pipe(sink as unknown as NodeJS.WritableStream);
@@ -253,6 +257,39 @@ async function packContext(dir: string, extra: { name: string; content: Buffer }
     }
   })();
   return { stream: out, files: entries.length };
+}
+
+const SMALL_FILE = 256 * 1024;
+const READ_AHEAD = 64;
+
+/** Reads the given files in order, keeping up to READ_AHEAD reads in flight ahead of the consumer. */
+class ReadAhead {
+  readonly #dir: string;
+  readonly #order: string[];
+  readonly #pending = new Map<string, Promise<Buffer>>();
+  #next = 0;
+
+  constructor(dir: string, order: string[]) {
+    this.#dir = dir;
+    this.#order = order;
+    this.#fill();
+  }
+
+  get(rel: string): Promise<Buffer> {
+    const p = this.#pending.get(rel) ?? fsp.readFile(join(this.#dir, rel));
+    this.#pending.delete(rel);
+    this.#fill();
+    return p;
+  }
+
+  #fill(): void {
+    while (this.#pending.size < READ_AHEAD && this.#next < this.#order.length) {
+      const rel = this.#order[this.#next++] as string;
+      const p = fsp.readFile(join(this.#dir, rel));
+      p.catch(() => undefined);
+      this.#pending.set(rel, p);
+    }
+  }
 }
 
 function entry(pack: import('tar-stream').Pack, header: Parameters<import('tar-stream').Pack['entry']>[0], body: Buffer = Buffer.alloc(0)): Promise<void> {

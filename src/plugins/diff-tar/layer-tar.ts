@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
@@ -10,6 +11,7 @@ const OPAQUE_MARKER = '.wh..wh..opq';
 const WHITEOUT_PREFIX = '.wh.';
 /** Files up to this size are read whole and handed to the packer in one piece. */
 const SMALL_FILE = 256 * 1024;
+const READ_AHEAD = 64;
 
 /**
  * Writes a directory in overlay form (a container's upper dir, or a layer snapshot) as a Docker layer tar:
@@ -18,38 +20,77 @@ const SMALL_FILE = 256 * 1024;
  * their content; a file with several links inside the directory is written once and linked after.
  * Modes, ownership, mtimes, symlinks, devices and fifos are kept; other xattrs are not carried (yet).
  */
-export function writeLayerTar(dir: string, opts: { signal?: AbortSignal } = {}): Readable {
+export function writeLayerTar(dir: string, opts: { signal?: AbortSignal } = {}): { tar: Readable; contentSize: Promise<number> } {
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
-  void (async () => {
+  const contentSize = (async () => {
     const { default: tar } = await import('tar-stream');
     const pack = tar.pack();
     pack.pipe(out);
     try {
-      const opaque = await opaqueDirs(dir, opts.signal);
-      await walk(pack, dir, '', opaque, new Map(), opts.signal);
+      const [opaque, entries] = await Promise.all([opaqueDirs(dir, opts.signal), listTree(dir, opts.signal)]);
+      const size = await writeEntries(pack, dir, entries, opaque, opts.signal);
       pack.finalize();
+      return size;
     } catch (err) {
       pack.destroy(err as Error);
       out.destroy(err as Error);
+      throw err;
     }
   })();
+  contentSize.catch(() => undefined);
+  return { tar: out, contentSize };
+}
+
+interface TreeEntry {
+  path: string;
+  st: Stats;
+}
+
+/**
+ * Every path under `dir` in tar order (sorted, a directory before its content), with its lstat. Siblings are
+ * stat'ed together: one at a time, the round trips through libuv's pool dominate for thousands of files.
+ */
+async function listTree(dir: string, signal: AbortSignal | undefined): Promise<TreeEntry[]> {
+  const out: TreeEntry[] = [];
+  const visit = async (rel: string): Promise<void> => {
+    signal?.throwIfAborted();
+    const names = (await readdir(rel === '' ? dir : join(dir, rel))).sort();
+    const stats = await Promise.all(names.map((n) => lstat(join(dir, rel, n))));
+    for (const [i, name] of names.entries()) {
+      const path = rel === '' ? name : `${rel}/${name}`;
+      const st = stats[i] as Stats;
+      out.push({ path, st });
+      if (st.isDirectory()) await visit(path);
+    }
+  };
+  await visit('');
   return out;
 }
 
-async function walk(
-  pack: tarStream.Pack,
-  root: string,
-  rel: string,
-  opaque: ReadonlySet<string>,
-  inodes: Map<string, string>,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  const names = (await readdir(join(root, rel))).sort();
-  for (const name of names) {
+/** Writes the entries; small files are read ahead, a window at a time. Returns the bytes of file content. */
+async function writeEntries(pack: tarStream.Pack, root: string, entries: TreeEntry[], opaque: ReadonlySet<string>, signal: AbortSignal | undefined): Promise<number> {
+  const inodes = new Map<string, string>();
+  const reads = new Map<number, Promise<Buffer>>();
+  let ahead = 0;
+  let size = 0;
+  const small = (e: TreeEntry): boolean => e.st.isFile() && e.st.size <= SMALL_FILE && !(e.st.nlink > 1);
+  const fill = (from: number): void => {
+    for (ahead = Math.max(ahead, from); ahead < entries.length && ahead < from + READ_AHEAD; ahead++) {
+      const e = entries[ahead] as TreeEntry;
+      if (small(e) && !reads.has(ahead)) {
+        const p = readFile(join(root, e.path));
+        p.catch(() => undefined);
+        reads.set(ahead, p);
+      }
+    }
+  };
+  for (const [i, e] of entries.entries()) {
     signal?.throwIfAborted();
-    const path = rel === '' ? name : `${rel}/${name}`;
-    const full = join(root, path);
-    const st = await lstat(full, { bigint: false });
+    fill(i);
+    const { path, st } = e;
+    const slash = path.lastIndexOf('/');
+    const rel = slash < 0 ? '' : path.slice(0, slash);
+    const name = path.slice(slash + 1);
     const base = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
     if (st.isCharacterDevice() && st.rdev === 0) {
       const wh = rel === '' ? `${WHITEOUT_PREFIX}${name}` : `${rel}/${WHITEOUT_PREFIX}${name}`;
@@ -59,10 +100,9 @@ async function walk(
     if (st.isDirectory()) {
       await entry(pack, { ...base, name: `${path}/`, type: 'directory' }, undefined);
       if (opaque.has(path)) await entry(pack, { ...base, name: `${path}/${OPAQUE_MARKER}`, type: 'file', size: 0, mode: 0o600 }, Buffer.alloc(0));
-      await walk(pack, root, path, opaque, inodes, signal);
       continue;
     }
-    if (st.nlink > 1 && !st.isDirectory()) {
+    if (st.nlink > 1) {
       const key = `${st.dev}:${st.ino}`;
       const first = inodes.get(key);
       if (first !== undefined) {
@@ -71,11 +111,15 @@ async function walk(
       }
       inodes.set(key, path);
     }
+    const full = join(root, path);
     if (st.isSymbolicLink()) {
       await entry(pack, { ...base, name: path, type: 'symlink', linkname: await readlink(full) }, undefined);
     } else if (st.isFile()) {
-      if (st.size <= SMALL_FILE) {
-        await entry(pack, { ...base, name: path, type: 'file', size: st.size }, await readFile(full));
+      size += st.size;
+      const pending = reads.get(i);
+      reads.delete(i);
+      if (pending) {
+        await entry(pack, { ...base, name: path, type: 'file', size: st.size }, await pending);
       } else {
         await new Promise<void>((resolve, reject) => {
           const sink = pack.entry({ ...base, name: path, type: 'file', size: st.size }, (err) => (err ? reject(err) : resolve()));
@@ -90,6 +134,7 @@ async function walk(
     }
     // Sockets are not archived (as in Docker).
   }
+  return size;
 }
 
 function entry(pack: tarStream.Pack, header: Parameters<tarStream.Pack["entry"]>[0], body: Buffer | undefined): Promise<void> {

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type tarStream from 'tar-stream';
-import type { ApplyResult, Differ } from '../../core/diff.js';
+import type { ApplyResult, Differ, LayerTar } from '../../core/diff.js';
 import { InvalidArgumentError, isBerthError } from '../../core/errdefs.js';
 import { DigestCounter } from '../../pkg/digest.js';
 import { readEntryHeader } from './entry-header.js';
@@ -33,7 +33,7 @@ const EXTRACT_OPTIONS = { allowUnknownFormat: true, highWaterMark: 64 * 1024 };
  * layer's size.
  */
 export class TarDiffer implements Differ {
-  diffDirectory(dir: string, opts: { signal?: AbortSignal } = {}): Readable {
+  diffDirectory(dir: string, opts: { signal?: AbortSignal } = {}): LayerTar {
     return writeLayerTar(dir, opts);
   }
 

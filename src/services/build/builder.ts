@@ -78,11 +78,14 @@ export class Builder {
     if (opts.pull) throw new NotImplementedError('--pull needs registry support, which berth does not have yet');
     const tags = opts.tags.map((t) => withDefaultTag(parseReference(t)));
     const scratch = join(deps.workDir, 'tmp', randomBytes(8).toString('hex'));
+    const started = Date.now();
     const received = await BuildContext.receive(body, join(scratch, 'context'), opts.signal ? { signal: opts.signal } : {}).catch(async (err: unknown) => {
       await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
       throw err;
     });
     const { ctx } = received;
+    const t0 = Date.now();
+    deps.log.debug('build context received', { ms: t0 - started });
     try {
       const text = opts.dockerfileText ?? received.dockerfileText ?? (await readDockerfile(ctx, opts.dockerfile));
       let df: Dockerfile;
@@ -129,6 +132,7 @@ export class Builder {
       if (unused.length > 0) out.stream(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
       await recordImage(deps, final.state, tags.map((t) => normalized(t)));
       const id = sha256Digest(final.state.configJson);
+      deps.log.debug('build finished', { ms: Date.now() - t0 });
       out.aux({ ID: id });
       if (!opts.quiet) {
         out.stream(`Successfully built ${id.slice(7, 19)}\n`);
@@ -250,7 +254,9 @@ export class Builder {
         if (why) say(` ---> Cache miss: ${why}\n`);
       }
     }
+    const stepStart = Date.now();
     const activeSnapshotId = await prepared.execute();
+    const executed = Date.now();
     const config: ImageConfig = { ...run.state.config, config: run.runtime };
     delete config['container_config'];
     delete config['container'];
@@ -264,6 +270,7 @@ export class Builder {
       ...(activeSnapshotId !== undefined ? { activeSnapshotId } : {}),
     });
     run.fresh = true;
+    this.#deps.log.debug('build step', { instruction: ins.cmd, executeMs: executed - stepStart, commitMs: Date.now() - executed });
     say(` ---> ${short(run.state.id)}\n`);
   }
 

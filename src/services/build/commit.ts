@@ -34,7 +34,9 @@ export async function commitStep(deps: BuildDeps, args: CommitArgs): Promise<Bui
   try {
     if (args.activeSnapshotId !== undefined) {
       const upper = deps.snapshotter.contentDir(args.activeSnapshotId);
-      blob = await deps.content.ingest(deps.differ.diffDirectory(upper));
+      const layer = deps.differ.diffDirectory(upper);
+      blob = await deps.content.ingest(layer.tar);
+      const contentSize = await layer.contentSize;
       diffIds = [...diffIds, blob.digest];
       const chains = chainIdsOf(diffIds);
       const chainId = chains[chains.length - 1] as Digest;
@@ -45,8 +47,7 @@ export async function commitStep(deps: BuildDeps, args: CommitArgs): Promise<Bui
           await rm(dir, { recursive: true, force: true });
           await rename(upper, dir);
         });
-        const { size } = await deps.snapshotter.usage(snapshotId);
-        newLayer = { chainId, diffId: blob.digest, parentChainId: parent.chainIds[parent.chainIds.length - 1] ?? null, snapshotId, size };
+        newLayer = { chainId, diffId: blob.digest, parentChainId: parent.chainIds[parent.chainIds.length - 1] ?? null, snapshotId, size: contentSize };
       }
     }
     const config: ImageConfig = {

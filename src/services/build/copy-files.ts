@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { chmod, copyFile, lchown, lstat, lutimes, mkdir, readdir, readlink, symlink, unlink, utimes, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, lchown, lstat, lutimes, mkdir, open, readdir, readlink, symlink, unlink, utimes, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { InvalidArgumentError } from '../../core/errdefs.js';
 import type { BuildContext } from './build-context.js';
@@ -184,22 +184,43 @@ export async function copyFromContext(ctx: BuildContext, rel: string, dst: strin
       return;
     }
     if (node.type === 'other') return;
-    const existing = await lstat(to).catch(() => undefined);
-    if (existing?.isDirectory()) throw new InvalidArgumentError(`failed to copy files: cannot overwrite directory ${to.split('/').pop()} with a file`);
-    if (existing) await unlink(to);
+    /** Makes room at `to` for a file or link: usually there is nothing there, so look only on EEXIST. */
+    const clear = async (): Promise<void> => {
+      const existing = await lstat(to).catch(() => undefined);
+      if (existing?.isDirectory()) throw new InvalidArgumentError(`failed to copy files: cannot overwrite directory ${to.split('/').pop()} with a file`);
+      if (existing) await unlink(to);
+    };
     if (node.type === 'symlink') {
+      await clear();
       await symlink(node.linkname ?? '', to);
       await lchown(to, uid, gid);
       await lutimes(to, node.mtime, node.mtime);
       return;
     }
     await pool.run(async () => {
-      if (node.data) await writeFile(to, node.data, { flag: 'wx', mode: 0o600 });
-      else if (node.blob) await copyFile(node.blob, to, constants.COPYFILE_EXCL);
-      else await writeFile(to, Buffer.alloc(0), { flag: 'wx' });
-      await lchown(to, uid, gid);
-      await chmod(to, opts.mode ?? node.mode);
-      await utimes(to, node.mtime, node.mtime);
+      if (node.blob) {
+        await clear();
+        await copyFile(node.blob, to, constants.COPYFILE_EXCL);
+        await lchown(to, uid, gid);
+        await chmod(to, opts.mode ?? node.mode);
+        await utimes(to, node.mtime, node.mtime);
+        return;
+      }
+      // One path lookup per file (through the overlay), the rest on the descriptor.
+      const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+      const fh = await open(to, flags, 0o600).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+        await clear();
+        return open(to, flags, 0o600);
+      });
+      try {
+        if (node.data && node.data.length > 0) await fh.write(node.data, 0, node.data.length, 0);
+        await fh.chown(uid, gid);
+        await fh.chmod(opts.mode ?? node.mode);
+        await fh.utimes(node.mtime, node.mtime);
+      } finally {
+        await fh.close();
+      }
     });
   };
   await copyOne(rel, dst, true);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, lchown, lstat, mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -137,8 +137,9 @@ export async function copyStep(env: CopyEnv, ins: Instruction): Promise<Prepared
   const createdBy = `/bin/sh -c #(nop) ${NAME} ${summary} in ${destAbs}${destIsDir ? '/' : ''} `;
   const cacheText = JSON.stringify([createdBy, hashes, chown ?? null, chmodMode ?? null, fromState?.id ?? null]);
 
-  const execute = async (): Promise<string> => {
+  const execute = async (allowFast = true): Promise<string> => {
     const deps = env.deps;
+    const slow = (): Promise<string> => execute(false);
     const lowerIds = snapshotIdsOf(deps, env.state);
     const snapshotId = newSnapshotId();
     await deps.snapshotter.prepareActive(snapshotId);
@@ -147,9 +148,30 @@ export async function copyStep(env: CopyEnv, ins: Instruction): Promise<Prepared
     let mounted = false;
     let fromMounted = false;
     try {
+      const fast = allowFast && sources.every((src) => src.kind === 'context') && chown === undefined ? await directTarget(deps, snapshotId, lowerIds, destAbs) : undefined;
+      if (fast) {
+        // Nothing at the destination in any layer: write straight into the step's upper directory, no overlay.
+        const upper = deps.snapshotter.contentDir(snapshotId);
+        const owner: Owner = { uid: 0, gid: 0 };
+        for (const src of sources) {
+          if (src.kind !== 'context') continue;
+          const node = env.ctx.node(src.rel);
+          if (!node || (isAdd && node.type === 'file' && isArchive(await env.ctx.content(node)))) throw new FallBack();
+          if (node.type === 'dir') {
+            await fast.ensure(destAbs, owner);
+            await copyFromContext(env.ctx, src.rel, join(upper, destAbs), { owner, mode: chmodMode, keepTop: true });
+          } else {
+            const target = destIsDir ? posix.join(destAbs, posix.basename(src.rel)) : destAbs;
+            await fast.ensure(posix.dirname(target), owner);
+            await copyFromContext(env.ctx, src.rel, join(upper, target), { owner, mode: chmodMode });
+          }
+        }
+        return snapshotId;
+      }
       await mkdir(root, { recursive: true });
       await mountAll(deps.snapshotter.mounts(snapshotId, lowerIds), root);
       mounted = true;
+
       let owner: Owner | undefined = { uid: 0, gid: 0 };
       if (chown !== undefined) {
         const layerDirs = [deps.snapshotter.contentDir(snapshotId), ...lowerIds.map((s) => deps.snapshotter.contentDir(s))];
@@ -213,6 +235,7 @@ export async function copyStep(env: CopyEnv, ins: Instruction): Promise<Prepared
       if (mounted) await unmount(root, { lazy: true }).catch(() => undefined);
       mounted = false;
       await deps.snapshotter.remove(snapshotId).catch(() => undefined);
+      if (err instanceof FallBack) return slow();
       throw err;
     } finally {
       if (fromMounted) await unmount(fromRoot, { lazy: true }).catch(() => undefined);
@@ -222,7 +245,7 @@ export async function copyStep(env: CopyEnv, ins: Instruction): Promise<Prepared
     }
     return snapshotId;
   };
-  return { cacheText, createdBy, files, execute };
+  return { cacheText, createdBy, files, execute: () => execute() };
 }
 
 export function snapshotIdsOf(deps: BuildDeps, state: BuildState): string[] {
@@ -271,4 +294,56 @@ async function download(url: string, scratch: string, signal: AbortSignal | unde
   const lm = res.headers.get('last-modified');
   const mtime = lm ? new Date(lm) : undefined;
   return { path, name, digest: h.digest('hex'), ...(mtime && !Number.isNaN(mtime.getTime()) ? { mtime } : {}) };
+}
+
+class FallBack extends Error {}
+
+/**
+ * Whether a COPY can write straight into the step's (empty) upper directory: true when the destination exists
+ * in no layer and every existing directory above it is a plain directory. `ensure` then makes the directories
+ * of a path in the upper directory, existing ones with their metadata from the top-most layer that has them
+ * (what overlayfs's copy-up would do), new ones owned by `owner`. Anything else (a symlink on the way, a
+ * whiteout, an existing destination) goes through the mounted overlay.
+ */
+async function directTarget(deps: BuildDeps, snapshotId: string, lowerIds: readonly string[], destAbs: string): Promise<{ ensure: (dir: string, owner: Owner) => Promise<void> } | undefined> {
+  const lowers = lowerIds.map((id) => deps.snapshotter.contentDir(id));
+  const upper = deps.snapshotter.contentDir(snapshotId);
+  const topMost = async (p: string): Promise<import('node:fs').Stats | undefined> => {
+    for (const l of lowers) {
+      const st = await lstat(join(l, p)).catch(() => undefined);
+      if (st) return st;
+    }
+    return undefined;
+  };
+  const parts = destAbs.split('/').filter(Boolean);
+  if (parts.length === 0) return undefined;
+  for (let i = 1; i <= parts.length; i++) {
+    const st = await topMost(parts.slice(0, i).join('/'));
+    if (i === parts.length) {
+      if (st) return undefined;
+    } else if (st && !st.isDirectory()) {
+      return undefined;
+    } else if (!st) {
+      break;
+    }
+  }
+  const made = new Set<string>();
+  return {
+    ensure: async (dir: string, owner: Owner): Promise<void> => {
+      const comps = dir.split('/').filter(Boolean);
+      for (let i = 1; i <= comps.length; i++) {
+        const p = comps.slice(0, i).join('/');
+        if (made.has(p)) continue;
+        const host = join(upper, p);
+        const st = await topMost(p);
+        if (st && !st.isDirectory()) throw new FallBack();
+        await mkdir(host, { mode: 0o755 }).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EEXIST') throw err;
+        });
+        await lchown(host, st?.uid ?? owner.uid, st?.gid ?? owner.gid);
+        await chmod(host, st ? st.mode & 0o7777 : 0o755);
+        made.add(p);
+      }
+    },
+  };
 }
