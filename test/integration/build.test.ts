@@ -301,6 +301,21 @@ describe('POST /build through the API', () => {
     assert.equal(ls.stdout, '.dockerignore\nDockerfile\nkeep\n');
   });
 
+  it('refuses a hostile context tar without writing outside it', async () => {
+    const { default: tar } = await import('tar-stream');
+    const pack = tar.pack();
+    pack.entry({ name: 'Dockerfile' }, 'FROM busybox\n');
+    pack.entry({ name: '../../../../escaped-by-build-test' }, 'x');
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const c of pack) chunks.push(c as Buffer);
+    const r = await daemon().api('POST', '/build', Buffer.concat(chunks));
+    assert.equal(r.status, 200);
+    assert.match(r.body, /"error":"invalid build context: entry \\"..\/..\/..\/..\/escaped-by-build-test\\" points outside it"/);
+    assert.throws(() => readFileSync('/escaped-by-build-test'));
+    noBuildLeftovers();
+  });
+
   it('fetches a remote context from a URL and reports errors in the stream', async () => {
     const body = await tarGz({ Dockerfile: 'FROM busybox\nLABEL remote=yes\n' });
     const server = createServer((_req, res) => res.end(body));

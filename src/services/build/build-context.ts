@@ -296,7 +296,7 @@ function padToArchiveEnd(): Transform {
 }
 
 function cleanEntryName(name: string): string {
-  const n = posix.normalize(`/${name}`).slice(1).replace(/\/+$/, '');
+  const n = posix.normalize(name.replace(/^\/+/, '')).replace(/\/+$/, '');
   if (n === '..' || n.startsWith('../')) throw new InvalidArgumentError(`invalid build context: entry "${name}" points outside it`);
   return n === '.' ? '' : n;
 }

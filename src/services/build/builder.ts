@@ -43,6 +43,8 @@ interface StageEnv {
   total: number;
   firstStep: number;
   consumed: Set<string>;
+  /** Cache rows used by this build: their last-use time is written once, at the end (one fsync, not one a step). */
+  touched: string[];
   stageResult: (index: number) => Promise<StageRun>;
 }
 
@@ -113,11 +115,12 @@ export class Builder {
         n += 1 + s.instructions.length;
       }
       const consumed = new Set<string>();
+      const touched: string[] = [];
       const results = new Map<number, Promise<StageRun>>();
       const runStage = (stage: Stage): Promise<StageRun> => {
         let p = results.get(stage.index);
         if (!p) {
-          p = this.#buildStage(stage, { df, plan, opts, out, ctx, scratch, total, firstStep: firstStep.get(stage.index) ?? 1, consumed, stageResult: (i) => runStage(plan.stages[i] as Stage) });
+          p = this.#buildStage(stage, { df, plan, opts, out, ctx, scratch, total, firstStep: firstStep.get(stage.index) ?? 1, consumed, touched, stageResult: (i) => runStage(plan.stages[i] as Stage) });
           results.set(stage.index, p);
         }
         return p;
@@ -130,7 +133,7 @@ export class Builder {
       const final = await runStage(plan.target);
       const unused = [...opts.buildArgs.keys()].filter((k) => !consumed.has(k) && !PROXY_ARGS.has(k) && !plan.metaArgs.has(k)).sort();
       if (unused.length > 0) out.stream(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
-      await recordImage(deps, final.state, tags.map((t) => normalized(t)));
+      await recordImage(deps, final.state, tags.map((t) => normalized(t)), touched);
       const id = sha256Digest(final.state.configJson);
       deps.log.debug('build finished', { ms: Date.now() - t0 });
       out.aux({ ID: id });
@@ -241,7 +244,7 @@ export class Builder {
         return row;
       });
       if (hit) {
-        this.#deps.metadata.update((tx) => tx.touchBuildCache(key, this.#deps.now().toISOString()));
+        env.touched.push(key);
         const config = JSON.parse(hit.configJson) as ImageConfig;
         run.state = { id: hit.imageId, config, configJson: hit.configJson, chainIds: hit.chainIds };
         run.runtime = structuredClone(config.config ?? {});

@@ -100,12 +100,17 @@ export async function commitStep(deps: BuildDeps, args: CommitArgs): Promise<Bui
  * Makes a built state a real image: its config stored as a blob, the image recorded with its layers, and
  * the tags pointed at it, in one transaction.
  */
-export async function recordImage(deps: BuildDeps, state: BuildState, tags: readonly string[]): Promise<void> {
+export async function recordImage(deps: BuildDeps, state: BuildState, tags: readonly string[], touchedCacheKeys: readonly string[] = []): Promise<void> {
   const { configJson } = state;
   const id = sha256Digest(configJson);
-  await deps.content.ingest((async function* () { yield Buffer.from(configJson); })(), { expected: id });
+  // A rebuild from the cache usually ends at an image that exists: then nothing is written but the tags.
+  const known = deps.metadata.view((tx) => tx.getImage(id) !== undefined && tx.getBlob(id) !== undefined);
+  if (!known) await deps.content.ingest((async function* () { yield Buffer.from(configJson); })(), { expected: id });
+  const now = deps.now().toISOString();
   await deps.locks.withLock(IMAGES_LOCK, async () =>
     deps.metadata.update((tx) => {
+      for (const key of touchedCacheKeys) tx.touchBuildCache(key, now);
+      if (known && !tx.getBlob(id)) throw new Error('the image was removed while it was being built: build again');
       tx.putBlob({ digest: id, size: Buffer.byteLength(configJson), mediaType: MEDIA_TYPE_DOCKER_CONFIG });
       const size = state.chainIds.reduce((s, c) => s + (tx.getLayer(c)?.size ?? 0), 0);
       if (!tx.getImage(id)) tx.putImage({ id, configJson, chainIds: state.chainIds, size, loadedAt: deps.now().toISOString(), repoDigests: [] });
