@@ -270,6 +270,37 @@ describe('docker build errors', () => {
     noBuildLeftovers();
   });
 
+  it('refuses what berth cannot do, and malformed options, in words', async () => {
+    const pull = dockerBuild(['--pull', context({ Dockerfile: 'FROM busybox\n' })]);
+    assert.match(pull.stderr, /--pull needs registry support/);
+    const net = dockerBuild(['--network', 'nosuchnet', context({ Dockerfile: 'FROM busybox\n' })]);
+    assert.match(net.stderr, /network nosuchnet not found/);
+    const cases: Array<[string, RegExp]> = [
+      ['FROM busybox\nRUN --mount=type=ssh true\n', /RUN --mount=type=ssh is not supported/],
+      ['FROM busybox\nRUN --mount=type=secret,id=nope,required=true true\n', /line 2: secret nope not found/],
+      ['FROM busybox\nRUN --mount=type=weird,target=/x true\n', /line 2: unsupported mount type "weird"/],
+      ['FROM busybox\nRUN --mount=type=cache true\n', /line 2: mount type=cache requires a target/],
+      ['FROM busybox\nADD git@github.com:x/y.git /src\n', /ADD failed: source git@github.com:x\/y.git is not supported/],
+      ['FROM busybox\nCOPY --chmod=999 Dockerfile /\n', /invalid chmod parameter: 999/],
+      ['FROM busybox\nCOPY Dockerfile\n', /line 2: COPY requires at least two arguments/],
+      ['FROM busybox\nENV A="unterminated\n', /line 2: ENV: unexpected end of statement while looking for matching double-quote/],
+    ];
+    for (const [dockerfile, want] of cases) {
+      const r = dockerBuild([context({ Dockerfile: dockerfile })]);
+      assert.notEqual(r.code, 0, dockerfile);
+      assert.match(r.stderr, want, dockerfile);
+    }
+    const v2 = await daemon().api('POST', '/build?version=2');
+    assert.equal(v2.status, 400);
+    assert.match(v2.body, /berth has no BuildKit/);
+    const badArgs = await daemon().api('POST', '/build?buildargs=%7Bnot-json');
+    assert.equal(badArgs.status, 400);
+    assert.match(badArgs.body, /invalid buildargs parameter/);
+    const session = await daemon().api('POST', '/session');
+    assert.equal(session.status, 501);
+    noBuildLeftovers();
+  });
+
   it('an unknown base image and a missing Dockerfile', () => {
     const img = dockerBuild([context({ Dockerfile: 'FROM nosuchimage:1\n' })]);
     assert.notEqual(img.code, 0);
