@@ -174,6 +174,28 @@ describe('docker build (classic builder)', () => {
     assert.equal(inspect('fx3', '{{.Config.Labels.bare}}'), '1');
   });
 
+  it('COPY with wildcards, --chown by name, --chmod, into an existing directory, and through a context symlink', () => {
+    const dir = context({
+      Dockerfile: [
+        'FROM busybox',
+        'COPY *.txt /w/',
+        'COPY --chown=nobody:nogroup --chmod=640 one.txt /etc/',
+        'COPY link /linked',
+        'COPY sub /sub-content',
+        'CMD ["sh"]',
+      ].join('\n'),
+      'one.txt': '1',
+      'two.txt': '2',
+      'other.md': 'no',
+      'sub/inner': 'in\n',
+    });
+    spawnSync('ln', ['-s', 'sub/inner', join(dir, 'link')]);
+    const r = dockerBuild(['-t', 'cp', dir]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const out = daemon().docker(['run', '--rm', 'cp', 'sh', '-c', 'ls /w; stat -c "%U:%G %a" /etc/one.txt; cat /linked; ls /sub-content']).stdout;
+    assert.equal(out, 'one.txt\ntwo.txt\nnobody:nogroup 640\nin\ninner\n');
+  });
+
   it('honours .dockerignore with ** and ! exceptions', () => {
     const dir = context({
       Dockerfile: 'FROM busybox\nCOPY . /ctx\nRUN find /ctx -type f | sort > /list\nCMD ["cat", "/list"]\n',
@@ -228,9 +250,12 @@ describe('docker build (classic builder)', () => {
   });
 
   it('runs RUN with --add-host, --ulimit and --shm-size; refuses another platform', () => {
-    const dir = context({ Dockerfile: 'FROM busybox\nRUN grep -q "1.2.3.4\tbuildhost" /etc/hosts && ulimit -n > /n && df -k /dev/shm | tail -1 > /shm\n' });
-    const r = dockerBuild(['--add-host', 'buildhost:1.2.3.4', '--ulimit', 'nofile=512:512', '--shm-size', '16m', '-t', 'opts', dir]);
+    const dir = context({ Dockerfile: 'FROM busybox\nRUN grep -q "1.2.3.4\tbuildhost" /etc/hosts && ulimit -n > /n && df -k /dev/shm | tail -1 > /shm && echo "$HTTP_PROXY" > /proxy\n' });
+    const r = dockerBuild(['--add-host', 'buildhost:1.2.3.4', '--ulimit', 'nofile=512:512', '--shm-size', '16m', '--build-arg', 'HTTP_PROXY=http://proxy.invalid:3128', '-t', 'opts', dir]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.doesNotMatch(r.stdout, /were not consumed/, 'proxy args need no ARG');
+    assert.equal(daemon().docker(['run', '--rm', 'opts', 'cat', '/proxy']).stdout, 'http://proxy.invalid:3128\n');
+    assert.doesNotMatch(daemon().docker(['history', '--no-trunc', 'opts']).stdout, /proxy\.invalid/, 'proxy args stay out of history');
     assert.equal(daemon().docker(['run', '--rm', 'opts', 'cat', '/n']).stdout, '512\n');
     assert.match(daemon().docker(['run', '--rm', 'opts', 'cat', '/shm']).stdout, /\s16384\s/);
     const p = dockerBuild(['--platform', 'linux/arm64', dir]);
