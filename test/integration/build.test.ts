@@ -308,6 +308,7 @@ describe('docker build errors', () => {
       ['FROM busybox\nADD git@github.com:x/y.git /src\n', /ADD failed: source git@github.com:x\/y.git is not supported/],
       ['FROM busybox\nCOPY --chmod=999 Dockerfile /\n', /invalid chmod parameter: 999/],
       ['FROM busybox\nCOPY Dockerfile\n', /line 2: COPY requires at least two arguments/],
+      ['FROM busybox\nCOPY --parents Dockerfile /x/\n', /COPY --parents is not supported by berth yet/],
       ['FROM busybox\nENV A="unterminated\n', /line 2: ENV: unexpected end of statement while looking for matching double-quote/],
     ];
     for (const [dockerfile, want] of cases) {

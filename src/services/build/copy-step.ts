@@ -4,7 +4,7 @@ import { chmod, lchown, lstat, mkdir, rm, stat, utimes, writeFile } from 'node:f
 import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InvalidArgumentError } from '../../core/errdefs.js';
+import { InvalidArgumentError, NotImplementedError } from '../../core/errdefs.js';
 import { detectCompression, decompressStream } from '../../pkg/decompress.js';
 import { parseFlags, type Instruction } from '../../pkg/dockerfile/parse.js';
 import { expandWords, type Lookup } from '../../pkg/dockerfile/shell-words.js';
@@ -53,6 +53,9 @@ export async function copyStep(env: CopyEnv, ins: Instruction): Promise<Prepared
   const isAdd = ins.cmd === 'add';
   const NAME = ins.cmd.toUpperCase();
   const flags = parseFlags(ins, isAdd ? ['chown', 'chmod', 'link', 'checksum', 'keep-git-dir', 'exclude', 'from'] : ['from', 'chown', 'chmod', 'link', 'parents', 'exclude']);
+  for (const unsupported of ['parents', 'exclude', 'checksum']) {
+    if (flags.has(unsupported)) throw new NotImplementedError(`${NAME} --${unsupported} is not supported by berth yet`);
+  }
   const expand = (w: string): string => expandOrThrow(w, env.lookup, env.escape, ins);
   const words = ins.json ? ins.json.map(expand) : expandWords(ins.rest, env.lookup, env.escape);
   if (words.length < 2) {
