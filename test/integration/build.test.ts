@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { leftovers, useTestDaemon, type CommandResult } from '../harness.js';
+import { leftovers, REPO, useTestDaemon, type CommandResult } from '../harness.js';
 
 const daemon = useTestDaemon();
 const dirs: string[] = [];
@@ -394,6 +394,24 @@ describe('POST /build through the API', () => {
     assert.ok(((JSON.parse(prune.body) as { CachesDeleted: string[] }).CachesDeleted ?? []).length > 0);
   });
 
+  it('refuses bad context-sync requests', async () => {
+    const key = 'ab'.repeat(16);
+    const badKey = await daemon().api('POST', '/berth/build-sync?key=../x', []);
+    assert.equal(badKey.status, 400);
+    assert.match(badKey.body, /context sync: invalid key/);
+    const badManifest = await daemon().api('POST', `/berth/build-sync?key=${key}`, [{ p: '../escape', t: 'file', m: 420, s: 1, mt: 0 }]);
+    assert.equal(badManifest.status, 400);
+    assert.match(badManifest.body, /points outside it/);
+    const notList = await daemon().api('POST', `/berth/build-sync?key=${key}`, { p: 'x' });
+    assert.equal(notList.status, 400);
+    const noManifest = await daemon().api('POST', `/build?berth-sync=${'cd'.repeat(16)}`);
+    assert.match(noManifest.body, /context sync: no manifest for this build/);
+    const need = await daemon().api('POST', `/berth/build-sync?key=${key}`, [{ p: 'Dockerfile', t: 'file', m: 420, s: 14, mt: 1 }]);
+    assert.deepEqual(JSON.parse(need.body), { need: ['Dockerfile'] });
+    const missing = await daemon().api('POST', `/build?berth-sync=${key}`);
+    assert.match(missing.body, /context sync: file Dockerfile was neither sent nor known/);
+  });
+
   it('docker-py builds through the same API', () => {
     const dir = context({ Dockerfile: 'FROM busybox\nARG X\nRUN echo "$X" > /x\n' });
     const script = [
@@ -434,6 +452,26 @@ describe('berth build', () => {
     const q = daemon().berth(['build', '-q', '-f', join(outside, 'Dockerfile'), '--secret', `id=tok,src=${join(outside, 'token')}`, dir]);
     assert.equal(q.code, 0, q.stderr);
     assert.equal(q.stdout, `${inspect('bb', '{{.Id}}')}\n`);
+  });
+
+  it('sends only the files that changed since the last build of the same directory', () => {
+    const dir = context({ Dockerfile: 'FROM busybox\nCOPY . /src\n', 'a.txt': 'a', 'b.txt': 'b', 'sub/c.txt': 'c' });
+    const first = daemon().berth(['build', '-t', 'synced', dir], { timeoutMs: 120_000 });
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    assert.match(first.stderr, /Sending build context to berth \(4 files\)/, 'every file the first time');
+    const again = daemon().berth(['build', '-t', 'synced', dir]);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stderr, /Sending build context to berth \(0 files\)/);
+    assert.match(again.stdout, /Step 2\/2 : COPY \. \/src\n ---> Using cache\n/);
+    writeFileSync(join(dir, 'b.txt'), 'b2');
+    const changed = daemon().berth(['build', '-t', 'synced', dir]);
+    assert.equal(changed.code, 0, changed.stdout + changed.stderr);
+    assert.match(changed.stderr, /Sending build context to berth \(1 file\)/);
+    assert.match(changed.stdout, /Cache miss: file changed: b\.txt/);
+    assert.equal(daemon().docker(['run', '--rm', 'synced', 'cat', '/src/a.txt', '/src/b.txt', '/src/sub/c.txt']).stdout, 'ab2c');
+    const unsynced = spawnSync(process.execPath, [join(REPO, 'bin/berth'), 'build', dir], { env: { ...daemon().env, BERTH_BUILD_SYNC: '0' }, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(unsynced.status, 0, unsynced.stderr);
+    assert.match(unsynced.stderr, /Sending build context to berth \(5 files\)/, 'files and directories');
   });
 
   it('exits with the failing command\'s code', () => {

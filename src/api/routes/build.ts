@@ -5,7 +5,7 @@ import { parseGoDuration } from '../../pkg/go-duration.js';
 import type { BuildOptions } from '../../services/build/build-types.js';
 import { BuildError, type Builder } from '../../services/build/builder.js';
 import type { Ulimit } from '../../services/containers/host-config.js';
-import { boolParam, drained, requireResponse, sendJson, type RequestContext } from '../http-context.js';
+import { boolParam, drained, readJson, requireResponse, sendJson, type RequestContext } from '../http-context.js';
 import type { Route } from '../router.js';
 
 /** Largest remote context (`remote=<url>`) berth fetches. */
@@ -31,6 +31,12 @@ export function buildRoutes(builder: Builder): Route[] {
         if (keep && keep !== '0') throw new NotImplementedError('keep-storage is not supported by berth');
         sendJson(ctx, 200, await builder.prune({ all: boolParam(ctx.query, 'all'), ...(until ? { unusedForMs: parseGoDuration(until) } : {}) }));
       },
+    },
+    {
+      // berth's own: `berth build` asks which files of its context the daemon lacks, then sends only those.
+      method: 'POST',
+      path: '/berth/build-sync',
+      handler: async (ctx) => sendJson(ctx, 200, { need: builder.contextNeeds(ctx.query.get('key') ?? '', await readJson(ctx.req)) }),
     },
     { method: 'POST', path: '/session', handler: () => noBuildKit() },
     { method: 'POST', path: '/build/cancel', handler: () => noBuildKit() },
@@ -122,6 +128,7 @@ function parseBuildQuery(ctx: RequestContext): Omit<BuildOptions, 'signal'> {
     shmSize: shm,
     ulimits,
     secrets: parseSecrets(ctx.req.headers['x-berth-build-secrets']),
+    ...(q.get('berth-sync') ? { syncKey: q.get('berth-sync') as string } : {}),
   };
 }
 

@@ -3,7 +3,9 @@
  * context as a tar that honours `.dockerignore` (the Dockerfile and `.dockerignore` always go), and shows the
  * build as plain lines, or as a compact live view on a terminal.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { EngineApiError } from '../../client/errors.js';
 import { createReadStream, promises as fsp } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
@@ -106,12 +108,30 @@ async function runBuild(ctx: CliContext, target: string, opts: BuildFlags): Prom
     if (!st?.isDirectory()) throw new StatusError(`unable to prepare context: path "${target}" not found`, 1);
     const extra = await dockerfileOutside(ctx, dir, opts.file);
     query['dockerfile'] = extra?.name ?? opts.file ?? 'Dockerfile';
-    const packed = await packContext(dir, extra);
+    const walked = await walkContext(dir);
+    let only: Set<string> | undefined;
+    if (process.env['BERTH_BUILD_SYNC'] !== '0') {
+      // Send only what the daemon does not have from the last build of this directory (BuildKit-style sync).
+      const key = createHash('sha256').update(`${hostname()}\0${dir}\0${String(query['dockerfile'])}`).digest('hex').slice(0, 32);
+      const manifest = walked.entries.flatMap(({ rel, st }) => {
+        const t = st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : undefined;
+        return t ? [{ p: rel, t, m: st.mode & 0o7777, s: st.size, mt: st.mtimeMs, ...(t === 'symlink' ? { l: walked.links.get(rel) ?? '' } : {}) }] : [];
+      });
+      try {
+        const answer = await ctx.client.json<{ need: string[] }>('POST', '/berth/build-sync', { query: { key }, body: manifest });
+        only = new Set(answer.need);
+        query['berth-sync'] = key;
+      } catch (err) {
+        // Another engine (or an older berthd) has no sync: send the whole context.
+        if (!(err instanceof EngineApiError) || err.statusCode !== 404) throw err;
+      }
+    }
+    const packed = await packContext(dir, walked, extra, only);
     body = packed.stream;
     size = packed.files;
   }
   const plain = opts.progress === 'plain' || ctx.stdout.isTTY !== true || opts.quiet === true;
-  if (!opts.quiet && plain && size > 0) ctx.err(`Sending build context to berth (${size} files)\n`);
+  if (!opts.quiet && plain && body !== undefined && target !== '-') ctx.err(`Sending build context to berth (${size} ${size === 1 ? 'file' : 'files'})\n`);
   const res = await ctx.client.request('POST', '/build', {
     query,
     ...(body ? { body } : {}),
@@ -208,23 +228,48 @@ async function dockerfileOutside(ctx: CliContext, dir: string, file: string | un
   return { name: `.dockerfile.${randomBytes(10).toString('hex')}`, content };
 }
 
-/** The context directory as a tar stream: `.dockerignore` applied, owners reset to 0:0 as the docker CLI does. */
-async function packContext(dir: string, extra: { name: string; content: Buffer } | undefined): Promise<{ stream: Readable; files: number }> {
+interface WalkedContext {
+  entries: Array<{ rel: string; st: import('node:fs').Stats }>;
+  links: Map<string, string>;
+  ignoreText: string;
+}
+
+/** The context's paths in tar order, `.dockerignore` applied (the file itself always goes). */
+async function walkContext(dir: string): Promise<WalkedContext> {
   const ignoreText = await fsp.readFile(join(dir, '.dockerignore'), 'utf8').catch(() => '');
   const matcher = new PatternMatcher(readDockerignore(ignoreText));
   const entries: Array<{ rel: string; st: import('node:fs').Stats }> = [];
+  const links = new Map<string, string>();
   const walk = async (rel: string): Promise<void> => {
-    for (const name of (await fsp.readdir(rel === '' ? dir : join(dir, rel))).sort()) {
+    const names = (await fsp.readdir(rel === '' ? dir : join(dir, rel))).sort();
+    const stats = await Promise.all(names.map((name) => fsp.lstat(join(dir, rel, name))));
+    for (const [i, name] of names.entries()) {
       const child = rel === '' ? name : `${rel}/${name}`;
       const keepAlways = child === '.dockerignore';
       const ignored = !keepAlways && matcher.matches(child);
       if (ignored && matcher.skipsDirectory(child)) continue;
-      const st = await fsp.lstat(join(dir, child));
+      const st = stats[i] as import('node:fs').Stats;
       if (!ignored) entries.push({ rel: child, st });
+      if (st.isSymbolicLink()) links.set(child, await fsp.readlink(join(dir, child)));
       if (st.isDirectory()) await walk(child);
     }
   };
   await walk('');
+  return { entries, links, ignoreText };
+}
+
+/**
+ * The context as a tar stream, owners reset to 0:0 as the docker CLI does. With `only`, regular files not in
+ * it are left out (the daemon has them from the last build).
+ */
+async function packContext(
+  dir: string,
+  walked: WalkedContext,
+  extra: { name: string; content: Buffer } | undefined,
+  only?: ReadonlySet<string>,
+): Promise<{ stream: Readable; files: number }> {
+  const { ignoreText, links } = walked;
+  const entries = only ? walked.entries.filter((e) => e.st.isFile() && only.has(e.rel)) : walked.entries;
   const reads = new ReadAhead(dir, entries.filter((e) => e.st.isFile() && e.st.size <= SMALL_FILE).map((e) => e.rel));
   const { default: tar } = await import('tar-stream');
   const pack = tar.pack();
@@ -235,7 +280,7 @@ async function packContext(dir: string, extra: { name: string; content: Buffer }
       for (const { rel, st } of entries) {
         const base = { name: rel, mode: st.mode & 0o7777, mtime: st.mtime, uid: 0, gid: 0 };
         if (st.isDirectory()) await entry(pack, { ...base, type: 'directory' });
-        else if (st.isSymbolicLink()) await entry(pack, { ...base, type: 'symlink', linkname: await fsp.readlink(join(dir, rel)) });
+        else if (st.isSymbolicLink()) await entry(pack, { ...base, type: 'symlink', linkname: links.get(rel) ?? '' });
         else if (st.isFile() && st.size <= SMALL_FILE) {
           // Small files are read ahead in parallel: one at a time, their round trips bound the whole send.
           await entry(pack, { ...base, type: 'file', size: st.size }, await reads.get(rel));

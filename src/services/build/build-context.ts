@@ -57,15 +57,18 @@ export class BuildContext {
    * < Dockerfile`): the context is then empty and the text is returned.
    */
   static async receive(body: Readable, scratch: string, opts: { signal?: AbortSignal } = {}): Promise<{ ctx: BuildContext; dockerfileText?: string }> {
+    const index = new ContextIndex();
+    const nodes = index.nodes;
+    const children = index.children;
+    const add = (path: string, node: ContextNode): void => index.add(path, node);
     await mkdir(scratch, { recursive: true, mode: 0o700 });
-    const nodes = new Map<string, ContextNode>();
-    const children = new Map<string, Set<string>>();
-    const root: ContextNode = { type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: new Date(0), size: 0 };
-    nodes.set('', root);
-    children.set('', new Set());
     const { stream } = await decompressStream(body);
     const head = await peek(stream, 512);
-    if (head.length === 0) return { ctx: new BuildContext(scratch, nodes, children, new PatternMatcher([])) };
+    if (head.length === 0 || (head.length >= 512 && head.subarray(0, 512).every((b) => b === 0))) {
+      // No body, or a tar with no entries (a synced build that changed nothing).
+      stream.resume();
+      return { ctx: new BuildContext(scratch, nodes, children, new PatternMatcher([])) };
+    }
     if (head.length < 263 || head.subarray(257, 262).toString('latin1') !== 'ustar') {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -85,29 +88,6 @@ export class BuildContext {
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     let inMemory = 0;
     let blobs = 0;
-    const add = (path: string, node: ContextNode): void => {
-      const parts = path.split('/');
-      for (let i = 1; i < parts.length; i++) {
-        const dir = parts.slice(0, i).join('/');
-        const parent = parts.slice(0, i - 1).join('/');
-        children.get(parent)?.add(parts[i - 1] as string);
-        if (!nodes.has(dir) || nodes.get(dir)?.type !== 'dir') {
-          nodes.set(dir, { type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: new Date(0), size: 0 });
-          children.set(dir, new Set());
-        }
-      }
-      const parent = parts.slice(0, -1).join('/');
-      children.get(parent)?.add(parts[parts.length - 1] as string);
-      const existing = nodes.get(path);
-      if (node.type === 'dir') {
-        if (!children.has(path)) children.set(path, new Set());
-      } else if (existing?.type === 'dir') {
-        // A later entry replaces a directory: drop what was under it.
-        for (const key of [...nodes.keys()]) if (key.startsWith(`${path}/`)) nodes.delete(key);
-        children.delete(path);
-      }
-      nodes.set(path, node);
-    };
     try {
       for await (const entry of extract) {
         const h = entry.header;
@@ -157,9 +137,25 @@ export class BuildContext {
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
     }
-    const ignoreNode = nodes.get('.dockerignore');
+    return { ctx: await BuildContext.fromIndex(scratch, index) };
+  }
+
+  /** A context made of given entries (a synced context: the unchanged files of the last build and the new ones). */
+  static async fromEntries(scratch: string, entries: Iterable<[string, ContextNode]>): Promise<BuildContext> {
+    const index = new ContextIndex();
+    for (const [path, node] of entries) if (path !== '') index.add(path, node);
+    return BuildContext.fromIndex(scratch, index);
+  }
+
+  static async fromIndex(scratch: string, index: ContextIndex): Promise<BuildContext> {
+    const ignoreNode = index.nodes.get('.dockerignore');
     const ignoreText = ignoreNode?.type === 'file' ? (ignoreNode.data ?? (ignoreNode.blob ? await readFile(ignoreNode.blob) : Buffer.alloc(0))).toString('utf8') : '';
-    return { ctx: new BuildContext(scratch, nodes, children, new PatternMatcher(readDockerignore(ignoreText))) };
+    return new BuildContext(scratch, index.nodes, index.children, new PatternMatcher(readDockerignore(ignoreText)));
+  }
+
+  /** Every path and its node ('' is the root). */
+  entries(): Array<[string, ContextNode]> {
+    return [...this.#nodes.entries()];
   }
 
   async dispose(): Promise<void> {
@@ -276,6 +272,37 @@ export class BuildContext {
   }
 }
 
+/** Paths and their nodes, with the directories above every path made implicitly (mode 0755, owned by root). */
+export class ContextIndex {
+  readonly nodes = new Map<string, ContextNode>([['', { type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: new Date(0), size: 0 }]]);
+  readonly children = new Map<string, Set<string>>([['', new Set()]]);
+
+  add(path: string, node: ContextNode): void {
+    const { nodes, children } = this;
+    const parts = path.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join('/');
+      const parent = parts.slice(0, i - 1).join('/');
+      children.get(parent)?.add(parts[i - 1] as string);
+      if (!nodes.has(dir) || nodes.get(dir)?.type !== 'dir') {
+        nodes.set(dir, { type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: new Date(0), size: 0 });
+        children.set(dir, new Set());
+      }
+    }
+    const parent = parts.slice(0, -1).join('/');
+    children.get(parent)?.add(parts[parts.length - 1] as string);
+    const existing = nodes.get(path);
+    if (node.type === 'dir') {
+      if (!children.has(path)) children.set(path, new Set());
+    } else if (existing?.type === 'dir') {
+      // A later entry replaces a directory: drop what was under it.
+      for (const key of [...nodes.keys()]) if (key.startsWith(`${path}/`)) nodes.delete(key);
+      children.delete(path);
+    }
+    nodes.set(path, node);
+  }
+}
+
 /**
  * The docker CLI sends a context whose Dockerfile came from outside it (`-f ../x`, `-f -`) without the last
  * entry's padding and the end-of-archive blocks, which Go's reader (and so dockerd) tolerates. Padding the
@@ -295,7 +322,7 @@ function padToArchiveEnd(): Transform {
   });
 }
 
-function cleanEntryName(name: string): string {
+export function cleanEntryName(name: string): string {
   const n = posix.normalize(name.replace(/^\/+/, '')).replace(/\/+$/, '');
   if (n === '..' || n.startsWith('../')) throw new InvalidArgumentError(`invalid build context: entry "${name}" points outside it`);
   return n === '.' ? '' : n;

@@ -36,6 +36,8 @@ export interface BuildOptions {
   ulimits: Ulimit[];
   /** `RUN --mount=type=secret` sources, by id (berth build --secret). */
   secrets: Map<string, Buffer>;
+  /** `berth build`'s incremental context: the body holds only the files the daemon asked for (see ContextSync). */
+  syncKey?: string;
   signal?: AbortSignal;
 }
 

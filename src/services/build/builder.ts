@@ -14,6 +14,7 @@ import { resolveImage } from '../images/image-resolver.js';
 import { BuildContext, contextPath } from './build-context.js';
 import type { BuildDeps, BuildOptions, BuildOutput, BuildState, StepDescription } from './build-types.js';
 import { explainMiss } from './cache-explain.js';
+import { ContextSync } from './context-sync.js';
 import { commitStep, recordImage } from './commit.js';
 import { copyStep, type CopyEnv } from './copy-step.js';
 import { applyMetadata, commandOf, DEFAULT_SHELL, type StageVars } from './metadata-instructions.js';
@@ -67,9 +68,16 @@ interface StageRun {
  */
 export class Builder {
   readonly #deps: BuildDeps;
+  readonly #sync: ContextSync;
 
   constructor(deps: BuildDeps) {
     this.#deps = deps;
+    this.#sync = new ContextSync(join(deps.workDir, 'sync'));
+  }
+
+  /** `berth build`'s first request: which files of its context the daemon needs (see ContextSync). */
+  contextNeeds(key: string, manifest: unknown): string[] {
+    return this.#sync.need(key, manifest);
   }
 
   async build(body: Readable, opts: BuildOptions, out: BuildOutput): Promise<Digest> {
@@ -85,7 +93,15 @@ export class Builder {
       await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
       throw err;
     });
-    const { ctx } = received;
+    let ctx = received.ctx;
+    if (opts.syncKey !== undefined) {
+      try {
+        ctx = await this.#sync.assemble(opts.syncKey, received.ctx, join(scratch, 'context'));
+      } catch (err) {
+        await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
+        throw err;
+      }
+    }
     const t0 = Date.now();
     deps.log.debug('build context received', { ms: t0 - started });
     try {
@@ -143,6 +159,7 @@ export class Builder {
       }
       return id;
     } finally {
+      if (opts.syncKey !== undefined) await this.#sync.remember(opts.syncKey, ctx).catch((err: unknown) => deps.log.warn('keeping the synced context failed', { error: String(err) }));
       await ctx.dispose();
       await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
     }
@@ -481,6 +498,7 @@ export class Builder {
       .sort((a, b) => b.length - a.length);
     for (const t of targets) await unmount(t, { lazy: true }).catch(() => undefined);
     await rm(tmp, { recursive: true, force: true });
+    await this.#sync.reset();
   }
 
   /** Bytes and count of the build cache (for `system df`). */
