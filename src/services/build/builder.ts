@@ -10,6 +10,7 @@ import { DockerfileParseError, parseDockerfile, parseFlags, splitKeyValues, type
 import { referencedVariables, type Lookup } from '../../pkg/dockerfile/shell-words.js';
 import { familiarString, parseReference, withDefaultTag } from '../../pkg/reference.js';
 import { parseConfig } from '../images/image-service.js';
+import { IMAGES_LOCK } from '../images/image-store-deps.js';
 import { resolveImage } from '../images/image-resolver.js';
 import { BuildContext, contextPath } from './build-context.js';
 import type { BuildDeps, BuildOptions, BuildOutput, BuildState, StepDescription } from './build-types.js';
@@ -475,7 +476,6 @@ export class Builder {
   }
 
   async #collect(): Promise<void> {
-    const { IMAGES_LOCK } = await import('../images/image-store-deps.js');
     await this.#deps.locks.withLock(IMAGES_LOCK, async () => {
       const gc = this.#deps.metadata.update((tx) => tx.collectGarbage());
       await Promise.all(gc.snapshotIds.map((id) => this.#deps.snapshotter.remove(id).catch(() => undefined)));
@@ -501,13 +501,7 @@ export class Builder {
     await this.#sync.reset();
   }
 
-  /** Bytes and count of the build cache (for `system df`). */
-  usage(): { count: number; size: number } {
-    return this.#deps.metadata.view((tx) => {
-      const rows = tx.listBuildCache();
-      return { count: rows.length, size: 0 };
-    });
-  }
+
 }
 
 function normalized(ref: ReturnType<typeof parseReference>): string {
