@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError } from '../../core/errdefs.js';
 import { decompressStream, peek } from '../../pkg/decompress.js';
 import { PatternMatcher, readDockerignore } from '../../pkg/dockerfile/dockerignore.js';
+import { readTar, type TarHeader } from '../../pkg/tar-reader.js';
 
 const MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024;
 /** Files up to this size stay in memory; larger ones go to the scratch directory under a number. */
@@ -58,9 +59,7 @@ export class BuildContext {
    */
   static async receive(body: Readable, scratch: string, opts: { signal?: AbortSignal } = {}): Promise<{ ctx: BuildContext; dockerfileText?: string }> {
     const index = new ContextIndex();
-    const nodes = index.nodes;
-    const children = index.children;
-    const add = (path: string, node: ContextNode): void => index.add(path, node);
+    const { nodes, children } = index;
     await mkdir(scratch, { recursive: true, mode: 0o700 });
     const { stream } = await decompressStream(body);
     const head = await peek(stream, 512);
@@ -79,63 +78,58 @@ export class BuildContext {
       }
       return { ctx: new BuildContext(scratch, nodes, children, new PatternMatcher([])), dockerfileText: Buffer.concat(chunks).toString('utf8') };
     }
-    const { default: tar } = await import('tar-stream');
-    const extract = tar.extract({ allowUnknownFormat: true } as Parameters<typeof tar.extract>[0]);
-    const input = stream.pipe(padToArchiveEnd());
-    input.on('error', (err) => extract.destroy(err));
-    input.pipe(extract);
-    const onAbort = (): void => void extract.destroy(new Error('aborted'));
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
     let inMemory = 0;
     let blobs = 0;
+    let current: { path: string; node: ContextNode; hash: ReturnType<typeof createHash>; chunks?: Buffer[]; out?: WriteStream } | undefined;
     try {
-      for await (const entry of extract) {
-        const h = entry.header;
-        const path = cleanEntryName(h.name);
-        const base = { mode: (h.mode ?? 0o644) & 0o7777, uid: h.uid ?? 0, gid: h.gid ?? 0, mtime: h.mtime ?? new Date(0) };
-        if (path === '') {
-          entry.resume();
-          continue;
-        }
-        if (h.type === 'file' || h.type === 'contiguous-file') {
-          const hash = createHash('sha256');
-          const size = h.size ?? 0;
-          if (size <= IN_MEMORY_FILE && inMemory + size <= IN_MEMORY_TOTAL) {
-            const chunks: Buffer[] = [];
-            for await (const c of entry) {
-              hash.update(c as Buffer);
-              chunks.push(c as Buffer);
+      await readTar(stream.pipe(padToArchiveEnd()), {
+        onEntry: (h: TarHeader) => {
+          opts.signal?.throwIfAborted();
+          const path = cleanEntryName(h.name);
+          const base = { mode: h.mode & 0o7777, uid: h.uid, gid: h.gid, mtime: h.mtime };
+          current = undefined;
+          if (path === '') return;
+          if (h.type === 'file') {
+            const node: ContextNode = { ...base, type: 'file', size: h.size };
+            const hash = createHash('sha256');
+            if (h.size <= IN_MEMORY_FILE && inMemory + h.size <= IN_MEMORY_TOTAL) {
+              inMemory += h.size;
+              current = { path, node, hash, chunks: [] };
+            } else {
+              node.blob = join(scratch, `blob-${blobs++}`);
+              current = { path, node, hash, out: createWriteStream(node.blob, { mode: 0o600 }) };
             }
-            const data = Buffer.concat(chunks);
-            inMemory += data.length;
-            add(path, { ...base, type: 'file', size: data.length, data, digest: hash.digest('hex') });
-          } else {
-            const blob = join(scratch, `blob-${blobs++}`);
-            const counter = new Transform({
-              transform(c: Buffer, _e, cb) {
-                hash.update(c);
-                cb(null, c);
-              },
-            });
-            await pipeline(entry, counter, createWriteStream(blob, { mode: 0o600 }));
-            add(path, { ...base, type: 'file', size, blob, digest: hash.digest('hex') });
+          } else if (h.type === 'directory') index.add(path, { ...base, type: 'dir', size: 0 });
+          else if (h.type === 'symlink') index.add(path, { ...base, type: 'symlink', size: 0, linkname: h.linkname });
+          else if (h.type === 'link') {
+            const target = index.nodes.get(cleanEntryName(h.linkname));
+            if (!target || target.type !== 'file') throw new InvalidArgumentError(`invalid build context: hardlink ${h.name} to a missing file ${h.linkname}`);
+            index.add(path, { ...target, ...base });
+          } else index.add(path, { ...base, type: 'other', size: 0 });
+        },
+        onData: async (chunk: Buffer) => {
+          if (!current) return;
+          current.hash.update(chunk);
+          if (current.chunks) current.chunks.push(Buffer.from(chunk));
+          else if (current.out && !current.out.write(chunk)) await once(current.out, 'drain');
+        },
+        onEnd: async () => {
+          const c = current;
+          current = undefined;
+          if (!c) return;
+          c.node.digest = c.hash.digest('hex');
+          if (c.chunks) c.node.data = Buffer.concat(c.chunks);
+          if (c.out) {
+            const out = c.out;
+            await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
           }
-          continue;
-        }
-        entry.resume();
-        if (h.type === 'directory') add(path, { ...base, type: 'dir', size: 0 });
-        else if (h.type === 'symlink') add(path, { ...base, type: 'symlink', size: 0, linkname: h.linkname ?? '' });
-        else if (h.type === 'link') {
-          const target = nodes.get(cleanEntryName(h.linkname ?? ''));
-          if (!target || target.type !== 'file') throw new InvalidArgumentError(`invalid build context: hardlink ${h.name} to a missing file ${h.linkname}`);
-          add(path, { ...target, ...base });
-        } else add(path, { ...base, type: 'other', size: 0 });
-      }
+          index.add(c.path, c.node);
+        },
+      });
     } catch (err) {
+      current?.out?.destroy();
       if (err instanceof InvalidArgumentError) throw err;
       throw new InvalidArgumentError(`failed to read the build context: ${(err as Error).message}`, { cause: err });
-    } finally {
-      opts.signal?.removeEventListener('abort', onAbort);
     }
     return { ctx: await BuildContext.fromIndex(scratch, index) };
   }
