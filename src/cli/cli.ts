@@ -22,6 +22,7 @@ import { registerRegistryCommands } from './commands/registry.js';
 import { registerVolumeCommands } from './commands/volumes.js';
 import { registerNetworkCommands } from './commands/network.js';
 import { registerCpCommands } from './commands/cp.js';
+import { registerBuildCommands } from './commands/build.js';
 
 export function buildProgram(): DockerCommand {
   const program = new DockerCommand(BIN);
@@ -70,6 +71,7 @@ export function buildProgram(): DockerCommand {
   registerVolumeCommands(volume);
   registerNetworkCommands(program);
   registerCpCommands(program, container);
+  registerBuildCommands(program, image);
 
   // `berth help [COMMAND...]`, as cobra provides it.
   const help = addCommand(program, { name: 'help', use: '[command]', short: 'Help about any command', args: { kind: 'any' }, hidden: true });

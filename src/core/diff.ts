@@ -19,6 +19,12 @@ export interface ApplyResult {
   size: number;
 }
 
+/** A layer tar being written, and the bytes of file content in it (known once the stream has ended). */
+export interface LayerTar {
+  tar: Readable;
+  contentSize: Promise<number>;
+}
+
 export interface Differ {
   applyLayer(tar: Readable, dir: string, opts?: { signal?: AbortSignal }): Promise<ApplyResult>;
   /**
@@ -27,6 +33,11 @@ export interface Differ {
    * may belong to a running container: nothing in it is ever followed.
    */
   diffUpper(upperDir: string, opts?: UpperDiffOptions): Readable;
+  /**
+   * The same for a build step's directory in overlay form, with the bytes of file content counted on the way
+   * (the layer's Size, known once the stream has ended).
+   */
+  diffDirectory(dir: string, opts?: { signal?: AbortSignal }): LayerTar;
 }
 
 /** Writing a layer: a container's overlay upper dir as a Docker layer tar (see `Differ.diffUpper`). */

@@ -50,6 +50,23 @@ export interface TagRecord {
   imageId: Digest;
 }
 
+/**
+ * One built step of a Dockerfile: the state after the step (an image config and its layers) under the key
+ * the cache looks it up by. `description` is JSON the builder reads back to say why a later step missed.
+ */
+export interface BuildCacheRecord {
+  key: string;
+  /** The id of the state the step ran on (an image or another step's config digest). */
+  parentId: string;
+  /** Digest of `configJson`. */
+  imageId: Digest;
+  configJson: string;
+  chainIds: Digest[];
+  description: string;
+  createdAt: string;
+  lastUsed: string;
+}
+
 export type SnapshotKind = 'layer' | 'active';
 
 export interface ReadTx {
@@ -92,6 +109,12 @@ export interface ReadTx {
   listEndpoints(by: { networkId?: string; containerId?: string }): EndpointRecord[];
   getSandbox(containerId: string): SandboxRecord | undefined;
   listSandboxes(): SandboxRecord[];
+  getBuildCache(key: string): BuildCacheRecord | undefined;
+  /** Steps built on `parentId`, newest first. */
+  buildCacheByParent(parentId: string): BuildCacheRecord[];
+  /** The first step whose resulting state is `imageId` (to find a built state by id). */
+  buildCacheByImage(imageId: Digest): BuildCacheRecord | undefined;
+  listBuildCache(): BuildCacheRecord[];
 }
 
 export interface WriteTx extends ReadTx {
@@ -123,6 +146,9 @@ export interface WriteTx extends ReadTx {
   deleteEndpoint(networkId: string, containerId: string): void;
   putSandbox(sb: SandboxRecord): void;
   deleteSandbox(containerId: string): void;
+  putBuildCache(record: BuildCacheRecord): void;
+  touchBuildCache(key: string, at: string): void;
+  deleteBuildCache(key: string): void;
   /**
    * Forgets every layer no image or container needs (following parent links), every layer snapshot no layer
    * owns and every blob nothing references, and returns what it forgot so the caller can delete the files

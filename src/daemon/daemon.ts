@@ -14,7 +14,6 @@ import { containerArchiveRoutes } from '../api/routes/container-archive.js';
 import { ContainerArchiveService } from '../services/containers/container-archive.js';
 import { eventRoutes } from '../api/routes/events.js';
 import { execRoutes } from '../api/routes/exec.js';
-import { emptyPruneRoutes } from '../api/routes/prune-empty.js';
 import { volumeRoutes } from '../api/routes/volumes.js';
 import { LocalVolumeDriver } from '../plugins/volumes-local/index.js';
 import { VolumeService } from '../services/volumes/volume-service.js';
@@ -23,6 +22,7 @@ import { BridgeDriver, EmbeddedDnsServer, HostPortReserver } from '../plugins/ne
 import { NetworkService } from '../services/networks/network-service.js';
 import { parseAddressPool } from '../services/networks/ipam.js';
 import { networkTag } from '../pkg/network-tag.js';
+import { buildRoutes } from '../api/routes/build.js';
 import { diskUsageRoutes, systemRoutes } from '../api/routes/system.js';
 import { LocalContentStore } from '../plugins/content-local/index.js';
 import { TarDiffer } from '../plugins/diff-tar/index.js';
@@ -34,6 +34,7 @@ import { createLogger, type Logger } from '../pkg/logger.js';
 import { BERTH_VERSION } from '../pkg/version.js';
 import { ContainerService } from '../services/containers/container-service.js';
 import { ExecService } from '../services/containers/exec-service.js';
+import { Builder } from '../services/build/builder.js';
 import { EventLog } from '../services/events/event-log.js';
 import { ImageService } from '../services/images/image-service.js';
 import type { ImageStoreDeps } from '../services/images/image-store-deps.js';
@@ -114,6 +115,11 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
     volumes,
   });
 
+  const buildDir = join(config.dataRoot, 'build');
+  // Scratch space of builds cut short by a crash; cache mounts (build/cache-mounts) are kept.
+  const builder = new Builder({ ...store, runtime, workDir: buildDir, cgroupParent: config.cgroupParent, cgroupV2, hostResolvConf: '/etc/resolv.conf' });
+  await builder.cleanupScratch();
+
   const execs = new ExecService({ host: containers, events, log });
   containers.onRemove((id) => execs.forgetContainer(id));
 
@@ -152,7 +158,7 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
     ...execRoutes(execs),
     ...imageRoutes(images, store),
     ...volumeRoutes(volumes),
-    ...emptyPruneRoutes(),
+    ...buildRoutes(builder),
     ...notInSwarmRoutes(),
   ];
   const listeners: Listener[] = [];

@@ -18,6 +18,8 @@ async function main(): Promise<void> {
     process.stdout.write(`Berth version ${BERTH_VERSION}\n`);
     return;
   }
+  // Builds copy and tar thousands of small files through libuv's pool; its default of 4 threads bounds them.
+  process.env['UV_THREADPOOL_SIZE'] ??= '16';
   const { startDaemon } = await import('./daemon.js');
   const daemon = await startDaemon(parsed.config).catch((err: unknown) => {
     process.stderr.write(`berthd: failed to start daemon: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type tarStream from 'tar-stream';
-import type { ApplyResult, Differ, UpperDiffOptions } from '../../core/diff.js';
+import type { ApplyResult, Differ, LayerTar, UpperDiffOptions } from '../../core/diff.js';
 import { InvalidArgumentError, isBerthError } from '../../core/errdefs.js';
 import { DigestCounter } from '../../pkg/digest.js';
 import { readEntryHeader } from './entry-header.js';
 import { LayerWriter } from './layer-writer.js';
 import { upperDiffTar } from './upper-diff.js';
+import { writeLayerTar } from './layer-tar.js';
 
 /** What tar-stream throws for malformed archives: plain Errors with these words and no errno code. */
 const TAR_ERRORS: ReadonlyArray<[RegExp, string]> = [
@@ -33,6 +34,10 @@ const EXTRACT_OPTIONS = { allowUnknownFormat: true, highWaterMark: 64 * 1024 };
  * layer's size.
  */
 export class TarDiffer implements Differ {
+  diffDirectory(dir: string, opts: { signal?: AbortSignal } = {}): LayerTar {
+    return writeLayerTar(dir, opts);
+  }
+
   async applyLayer(tar: Readable, dir: string, opts: { signal?: AbortSignal } = {}): Promise<ApplyResult> {
     const { signal } = opts;
     signal?.throwIfAborted();

@@ -104,4 +104,21 @@ export const MIGRATIONS: readonly string[] = [
     record        TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // Build cache: one row per built step, keyed by what Docker's cache rules compare (parent + instruction +
+  // inputs). Its top layer is a GC root; the image config lives in the row (no blob until an image is tagged).
+  `
+  CREATE TABLE IF NOT EXISTS build_cache (
+    key           TEXT PRIMARY KEY,
+    parent_id     TEXT NOT NULL,
+    image_id      TEXT NOT NULL,
+    config_json   TEXT NOT NULL,
+    chain_ids     TEXT NOT NULL,
+    top_chain_id  TEXT REFERENCES layers(chain_id),
+    description   TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    last_used     TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS build_cache_by_parent ON build_cache(parent_id);
+  CREATE INDEX IF NOT EXISTS build_cache_by_image ON build_cache(image_id);
+  `,
 ];

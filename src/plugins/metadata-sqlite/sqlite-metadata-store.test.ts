@@ -134,6 +134,35 @@ describe('SqliteMetadataStore', () => {
     store.close();
   });
 
+  it('keeps the layers of build cache rows through a garbage collection, until the row goes', () => {
+    const { store } = fresh();
+    seedImage(store, d('9'), [d('1'), d('2')], 'bc');
+    store.update((tx) => {
+      tx.deleteImage(d('9'));
+      tx.putBuildCache({ key: 'k1', parentId: 'p', imageId: d('8'), configJson: '{}', chainIds: [d('1'), d('2')], description: '{}', createdAt: 'a', lastUsed: 'a' });
+    });
+    assert.deepEqual(store.update((tx) => tx.collectGarbage().layers), []);
+    assert.equal(store.view((tx) => tx.buildCacheByParent('p'))[0]?.key, 'k1');
+    assert.equal(store.view((tx) => tx.buildCacheByImage(d('8')))?.key, 'k1');
+    store.update((tx) => tx.touchBuildCache('k1', 'b'));
+    assert.equal(store.view((tx) => tx.getBuildCache('k1'))?.lastUsed, 'b');
+    store.update((tx) => tx.deleteBuildCache('k1'));
+    assert.deepEqual(store.update((tx) => tx.collectGarbage().layers.map((l) => l.chainId).sort()), [d('1'), d('2')]);
+    assert.deepEqual(store.view((tx) => tx.listBuildCache()), []);
+    store.close();
+  });
+
+  it('migrates a version 1 database to the build cache schema', () => {
+    const path = join(dir, `db-${n++}.sqlite`);
+    const db = new Database(path);
+    db.exec(MIGRATIONS[0] ?? '');
+    db.pragma('user_version = 1');
+    db.close();
+    const store = new SqliteMetadataStore(path);
+    assert.deepEqual(store.view((tx) => tx.listBuildCache()), []);
+    store.close();
+  });
+
   it('collectGarbage sweeps exactly what nothing references, following parents', () => {
     const { store } = fresh();
     seedImage(store, d('1'), [d('a'), d('b')], 'one-');

@@ -4,6 +4,7 @@ import type { ContainerRecord, ContainerState } from '../../core/containers.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../../core/networks.js';
 import type {
   BlobRecord,
+  BuildCacheRecord,
   GarbageCollected,
   ImageRecord,
   LayerRecord,
@@ -39,6 +40,31 @@ interface VolumeRow {
   labels: string;
   created_at: string;
 }
+
+interface BuildCacheRow {
+  key: string;
+  parent_id: string;
+  image_id: Digest;
+  config_json: string;
+  chain_ids: string;
+  description: string;
+  created_at: string;
+  last_used: string;
+}
+
+function toBuildCache(r: BuildCacheRow): BuildCacheRecord {
+  return {
+    key: r.key,
+    parentId: r.parent_id,
+    imageId: r.image_id,
+    configJson: r.config_json,
+    chainIds: JSON.parse(r.chain_ids) as Digest[],
+    description: r.description,
+    createdAt: r.created_at,
+    lastUsed: r.last_used,
+  };
+}
+
 interface ContainerRow {
   id: string;
   state: string;
@@ -207,6 +233,17 @@ export class SqliteMetadataStore implements MetadataStore {
           volume: r.volume_name,
           containerId: r.container_id,
         })),
+      getBuildCache: (key) => {
+        const r = get<BuildCacheRow>('SELECT * FROM build_cache WHERE key = ?', key);
+        return r && toBuildCache(r);
+      },
+      buildCacheByParent: (parentId) =>
+        all<BuildCacheRow>('SELECT * FROM build_cache WHERE parent_id = ? ORDER BY created_at DESC', parentId).map(toBuildCache),
+      buildCacheByImage: (imageId) => {
+        const r = get<BuildCacheRow>('SELECT * FROM build_cache WHERE image_id = ? LIMIT 1', imageId);
+        return r && toBuildCache(r);
+      },
+      listBuildCache: () => all<BuildCacheRow>('SELECT * FROM build_cache ORDER BY created_at').map(toBuildCache),
 
       putBlob: (b: BlobRecord) => {
         run('INSERT OR IGNORE INTO blobs (digest, size, media_type) VALUES (?, ?, ?)', b.digest, b.size, b.mediaType);
@@ -349,12 +386,37 @@ export class SqliteMetadataStore implements MetadataStore {
       deleteSandbox: (containerId) => {
         run('DELETE FROM network_sandboxes WHERE container_id = ?', containerId);
       },
+      putBuildCache: (b) => {
+        run(
+          `INSERT INTO build_cache (key, parent_id, image_id, config_json, chain_ids, top_chain_id, description, created_at, last_used)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (key) DO UPDATE SET image_id = excluded.image_id, config_json = excluded.config_json,
+             chain_ids = excluded.chain_ids, top_chain_id = excluded.top_chain_id, description = excluded.description,
+             last_used = excluded.last_used`,
+          b.key,
+          b.parentId,
+          b.imageId,
+          b.configJson,
+          JSON.stringify(b.chainIds),
+          b.chainIds[b.chainIds.length - 1] ?? null,
+          b.description,
+          b.createdAt,
+          b.lastUsed,
+        );
+      },
+      touchBuildCache: (key, at) => {
+        run('UPDATE build_cache SET last_used = ? WHERE key = ?', at, key);
+      },
+      deleteBuildCache: (key) => {
+        run('DELETE FROM build_cache WHERE key = ?', key);
+      },
       collectGarbage: (): GarbageCollected => {
         // Mark: every layer an image lists or a container sits on, and all their ancestors.
         const live = new Set(
           pluck<Digest>(`WITH RECURSIVE live(chain_id) AS (
               SELECT chain_id FROM image_layers
               UNION SELECT top_chain_id FROM containers WHERE top_chain_id IS NOT NULL
+              UNION SELECT top_chain_id FROM build_cache WHERE top_chain_id IS NOT NULL
               UNION SELECT l.parent_chain_id FROM layers l JOIN live ON l.chain_id = live.chain_id
                 WHERE l.parent_chain_id IS NOT NULL)
             SELECT chain_id FROM live`),

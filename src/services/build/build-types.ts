@@ -1,0 +1,65 @@
+import type { ImageConfig } from '../../core/images.js';
+import type { Runtime } from '../../core/runtime.js';
+import type { Digest } from '../../pkg/digest.js';
+import type { Ulimit } from '../containers/host-config.js';
+import type { ImageStoreDeps } from '../images/image-store-deps.js';
+
+/** What the builder needs; the daemon wires it. */
+export interface BuildDeps extends ImageStoreDeps {
+  runtime: Runtime;
+  /** `<data-root>/build`: contexts, step scratch space and cache mounts. Only the builder writes here. */
+  workDir: string;
+  cgroupParent: string;
+  cgroupV2: boolean;
+  hostResolvConf: string;
+}
+
+export interface BuildOptions {
+  /** Tags to give the result (normalised later). */
+  tags: string[];
+  /** Path of the Dockerfile inside the context, or the Dockerfile text itself when sent apart. */
+  dockerfile: string;
+  dockerfileText?: string;
+  buildArgs: Map<string, string>;
+  target?: string;
+  noCache: boolean;
+  pull: boolean;
+  labels: Record<string, string>;
+  quiet: boolean;
+  /** Remove intermediate containers after a successful build (always the case: build containers never linger). */
+  rm: boolean;
+  forceRm: boolean;
+  network?: string;
+  extraHosts: string[];
+  platform?: string;
+  shmSize: number;
+  ulimits: Ulimit[];
+  /** `RUN --mount=type=secret` sources, by id (berth build --secret). */
+  secrets: Map<string, Buffer>;
+  /** `berth build`'s incremental context: the body holds only the files the daemon asked for (see ContextSync). */
+  syncKey?: string;
+  signal?: AbortSignal;
+}
+
+/** What the builder says while it works: Docker's `{"stream": ...}` and `{"aux": ...}` messages. */
+export interface BuildOutput {
+  stream(text: string): void;
+  aux(value: unknown): void;
+}
+
+/** The state a build is at: an image (the base, or a step's result). `id` is the config digest (or `scratch`). */
+export interface BuildState {
+  id: string;
+  config: ImageConfig;
+  /** The config exactly as stored (its digest is `id`). */
+  configJson: string;
+  chainIds: Digest[];
+}
+
+/** Why a step was rebuilt, kept with each cache row (JSON in `description`). */
+export interface StepDescription {
+  instruction: string;
+  args: Record<string, string>;
+  files: Record<string, string>;
+  extra?: string;
+}
