@@ -48,6 +48,15 @@ export interface TagRecord {
   imageId: Digest;
 }
 
+/** A compressed registry blob known to hold a layer (by diff ID), in `repository` (`127.0.0.1:5000/app`). */
+export interface BlobSourceRecord {
+  diffId: Digest;
+  digest: Digest;
+  mediaType: string;
+  size: number;
+  repository: string;
+}
+
 export type SnapshotKind = 'layer' | 'active';
 
 export interface ReadTx {
@@ -74,6 +83,9 @@ export interface ReadTx {
   containersUsingImage(imageId: Digest): ContainerRecord[];
 
   listSnapshotIds(): string[];
+
+  /** Registry blobs known to hold this layer, most useful first is the caller's choice. */
+  blobSourcesOf(diffId: Digest): BlobSourceRecord[];
 }
 
 export interface WriteTx extends ReadTx {
@@ -87,6 +99,7 @@ export interface WriteTx extends ReadTx {
   setTag(ref: string, imageId: Digest): void;
   deleteTag(ref: string): void;
   putSnapshot(id: string, kind: SnapshotKind): void;
+  putBlobSource(source: BlobSourceRecord): void;
   deleteSnapshot(id: string): void;
   /** AlreadyExistsError-free: callers check names first inside the same transaction. */
   putContainer(container: ContainerRecord): void;

@@ -19,6 +19,8 @@ import { TarDiffer } from '../plugins/diff-tar/index.js';
 import { SqliteMetadataStore } from '../plugins/metadata-sqlite/index.js';
 import { RuncConmonRuntime } from '../plugins/runtime-runc-conmon/index.js';
 import { OverlaySnapshotter } from '../plugins/snapshots-overlay/index.js';
+import { RegistryClient } from '../plugins/registry-client/index.js';
+import { registryRoutes } from '../api/routes/registry.js';
 import { KeyedLock } from '../pkg/keyed-lock.js';
 import { createLogger, type Logger } from '../pkg/logger.js';
 import { BERTH_VERSION } from '../pkg/version.js';
@@ -69,6 +71,7 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
   const store: ImageStoreDeps = { metadata, content, snapshotter, differ, locks, now, log };
   const events = new EventLog();
   const images = new ImageService(store);
+  const registry = { ...store, registry: new RegistryClient({ insecureRegistries: config.insecureRegistries, mirrors: config.registryMirrors }) };
   const containers = new ContainerService({
     events,
     initPath: findInit(),
@@ -111,7 +114,8 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
     ...containerRoutes(containers),
     ...containerStatsRoutes((idOrName) => containers.statsTarget(idOrName)),
     ...execRoutes(execs),
-    ...imageRoutes(images, store),
+    ...registryRoutes(registry),
+    ...imageRoutes(images, store, registry),
     ...emptyPruneRoutes(),
     ...notInSwarmRoutes(),
   ];
