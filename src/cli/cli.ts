@@ -18,6 +18,7 @@ import { registerExecCommands } from './commands/exec.js';
 import { registerPruneCommands } from './commands/prune.js';
 import { registerEventsCommands } from './commands/events.js';
 import { registerStatsCommands } from './commands/stats.js';
+import { registerRegistryCommands } from './commands/registry.js';
 
 export function buildProgram(): DockerCommand {
   const program = new DockerCommand(BIN);
@@ -61,6 +62,7 @@ export function buildProgram(): DockerCommand {
   registerPruneCommands(container, image);
   registerEventsCommands(program, system);
   registerStatsCommands(program, container);
+  registerRegistryCommands(program, image);
 
   // `berth help [COMMAND...]`, as cobra provides it.
   const help = addCommand(program, { name: 'help', use: '[command]', short: 'Help about any command', args: { kind: 'any' }, hidden: true });

@@ -11,7 +11,7 @@ import { DEFAULT_DOMAIN, parseReference, toDockerRef, withTag, type ImageReferen
 import { pullImage, type RegistryDeps } from '../../services/images/image-pull.js';
 import { pushImage } from '../../services/images/image-push.js';
 import type { ProgressMessage } from '../../services/images/progress.js';
-import { boolParam, intParam, readJson, requireResponse, sendJson, type RequestContext } from '../http-context.js';
+import { intParam, readJson, requireResponse, sendJson, type RequestContext } from '../http-context.js';
 import type { Route } from '../router.js';
 
 export function registryRoutes(deps: RegistryDeps, opts: { gzipLevel?: number } = {}): Route[] {
@@ -36,7 +36,8 @@ export async function pull(deps: RegistryDeps, ctx: RequestContext): Promise<voi
     // As dockerd: a digest in `tag` pins the digest, anything else is a tag.
     ref = isDigest(tag) ? { domain: ref.domain, path: ref.path, digest: tag } : withTag({ domain: ref.domain, path: ref.path }, tag);
   }
-  const allTags = tag === '' && ref.tag === undefined && ref.digest === undefined && boolParam(q, 'all');
+  // Docker's API: no tag at all means every tag of the repository (the docker CLI adds `latest` itself).
+  const allTags = tag === '' && ref.tag === undefined && ref.digest === undefined;
   if (!allTags) ref = toDockerRef(ref);
   const stream = lazyStream(ctx);
   try {
