@@ -77,10 +77,10 @@ export interface Registry {
   hasBlob(repo: RegistryRepository, digest: Digest, opts?: CallOptions): Promise<boolean>;
   /** Cross-repository mount; false when the registry started an upload instead (the caller then pushes). */
   mountBlob(repo: RegistryRepository, digest: Digest, fromPath: string, opts?: CallOptions): Promise<boolean>;
-  /** Uploads a stream whose digest is computed on the way (or checked against `expected`). */
+  /** Uploads a stream whose digest is computed on the way (or checked against `expected`); a Buffer goes up in one request. */
   pushBlob(
     repo: RegistryRepository,
-    source: AsyncIterable<Uint8Array>,
+    source: AsyncIterable<Uint8Array> | Buffer,
     opts?: CallOptions & { expected?: Digest; onProgress?: (sent: number) => void },
   ): Promise<PushedBlob>;
   putManifest(repo: RegistryRepository, reference: string, mediaType: string, bytes: Buffer, opts?: CallOptions): Promise<Digest>;

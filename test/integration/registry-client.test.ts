@@ -52,6 +52,10 @@ function blobCount(): number {
   return readdirSync(join(daemon().dataRoot, 'content', 'blobs', 'sha256')).length;
 }
 
+function snapshotCount(): number {
+  return readdirSync(join(daemon().dataRoot, 'snapshots')).length;
+}
+
 function imageIds(): string[] {
   return [...new Set(ok(daemon().docker(['images', '-q', '--no-trunc'])).trim().split('\n').filter(Boolean))].sort();
 }
@@ -235,12 +239,14 @@ describe('hostile and flaky registries', () => {
     try {
       const name = await uniqueRemoteImage('hostile/corrupt');
       const blobs = blobCount();
+      const snapshots = snapshotCount();
       const images = imageIds();
       const r = await dockerAsync(['pull', `${p.host}/${name}`]);
       assert.equal(r.code, 1, r.stdout);
-      assert.match(r.stdout + r.stderr, /verification failed for digest sha256:|does not match/);
+      assert.match(r.stdout + r.stderr, /verification failed for digest sha256:|does not match|failed to register layer: sha256:[a-f0-9]{64}: /);
       assert.deepEqual(imageIds(), images, 'no image was recorded');
       assert.equal(blobCount(), blobs, 'no blob was left behind');
+      assert.equal(snapshotCount(), snapshots, 'no layer snapshot (unpacked while downloading) was left behind');
       assert.equal(daemon().docker(['image', 'inspect', `${p.host}/${name}`]).code, 1);
     } finally {
       p.server.close();

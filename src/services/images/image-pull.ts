@@ -1,5 +1,5 @@
-import { Readable } from 'node:stream';
-import { InvalidArgumentError, NotFoundError } from '../../core/errdefs.js';
+import { PassThrough, Readable } from 'node:stream';
+import { InvalidArgumentError, isBerthError, NotFoundError } from '../../core/errdefs.js';
 import { MEDIA_TYPE_DOCKER_CONFIG, MEDIA_TYPE_DOCKER_LAYER } from '../../core/images.js';
 import type { BlobSourceRecord, LayerRecord } from '../../core/metadata.js';
 import type { Registry, RegistryCredentials, RegistryRepository } from '../../core/registry.js';
@@ -9,7 +9,7 @@ import { familiarName, familiarString, fullName, normalizedString, type ImageRef
 import { parseImageConfig } from './image-config.js';
 import { readAll } from './image-load.js';
 import { IMAGES_LOCK, type ImageStoreDeps } from './image-store-deps.js';
-import { discardLayers, recordLayers, unpackLayers } from './layer-unpacker.js';
+import { discardLayers, newSnapshotId, recordLayers, unpackLayers } from './layer-unpacker.js';
 import { chooseAmd64, parseManifest, type ManifestDescriptor } from './manifest.js';
 import { progressEmitter, shortId, type Emit } from './progress.js';
 
@@ -105,13 +105,14 @@ async function pullOne(deps: RegistryDeps, ref: ImageReference, emit: Emit, opts
   }
 
   const ingested = new Set<Digest>();
+  const premade = new Map<Digest, LayerRecord>();
   let newLayers: LayerRecord[] = [];
   let committed = false;
   try {
-    await downloadLayers(deps, repo, layers, diffIds, ingested, emit, call);
+    await downloadLayers(deps, repo, layers, diffIds, ingested, premade, emit, call);
     let updated = true;
     await deps.locks.withLock(IMAGES_LOCK, async () => {
-      const unpacked = await unpackLayers(deps, diffIds, { signal: opts.signal });
+      const unpacked = await unpackLayers(deps, diffIds, { signal: opts.signal, premade });
       newLayers = unpacked.newLayers;
       for (const l of layers) if (ingested.has(diffIds[layers.indexOf(l)]!)) emit({ status: 'Pull complete', id: shortId(l.digest) });
       const sizes = new Map<Digest, number>();
@@ -146,6 +147,9 @@ async function pullOne(deps: RegistryDeps, ref: ImageReference, emit: Emit, opts
     if (!committed) await discardLayers(deps, newLayers);
     throw err;
   } finally {
+    // Layers unpacked during the download that the image did not need (another pull recorded them first).
+    const kept = new Set(newLayers.map((l) => l.snapshotId));
+    await discardLayers(deps, [...premade.values()].filter((l) => !committed || !kept.has(l.snapshotId)));
     const recorded = deps.metadata.view((tx) => new Set(tx.listBlobDigests()));
     await Promise.all([...ingested].filter((d) => !recorded.has(d)).map((d) => deps.content.delete(d).catch(() => undefined)));
   }
@@ -165,6 +169,7 @@ async function downloadLayers(
   layers: readonly ManifestDescriptor[],
   diffIds: readonly Digest[],
   ingested: Set<Digest>,
+  premade: Map<Digest, LayerRecord>,
   emit: Emit,
   call: { credentials?: RegistryCredentials | undefined; signal?: AbortSignal | undefined },
 ): Promise<void> {
@@ -198,16 +203,56 @@ async function downloadLayers(
       );
       const { stream } = await decompressStream(body);
       body.on('error', (e) => stream.destroy(e));
-      let info;
-      try {
-        info = await deps.content.ingest(stream, { expected: diffId, signal });
-      } catch (err) {
+      // One pass over the bytes: they go to the content store (the layer blob) and into a new layer snapshot
+      // at once, so a pulled layer is never read back from disk to be unpacked.
+      const toStore = new PassThrough({ highWaterMark: 1024 * 1024 });
+      const toUnpack = new PassThrough({ highWaterMark: 1024 * 1024 });
+      stream.on('error', (e) => {
+        toStore.destroy(e);
+        toUnpack.destroy(e);
+      });
+      stream.pipe(toStore);
+      stream.pipe(toUnpack);
+      const snapshotId = newSnapshotId();
+      let unpackedSize = 0;
+      const unpack = deps.snapshotter.createLayer(
+        snapshotId,
+        async (dir) => {
+          const result = await deps.differ.applyLayer(toUnpack, dir, { signal });
+          if (result.diffId !== diffId) {
+            throw new InvalidArgumentError(`failed to register layer: layer ${layer.digest} does not match its diff ID ${diffId}`);
+          }
+          unpackedSize = result.size;
+        },
+        { signal },
+      );
+      const store = deps.content.ingest(toStore, { expected: diffId, signal });
+      // Either consumer failing must stop the other: a stalled branch would hold the shared pipe forever.
+      unpack.catch((e: unknown) => {
+        toStore.destroy(e instanceof Error ? e : new Error(String(e)));
         body.destroy();
+      });
+      store.catch((e: unknown) => {
+        toUnpack.destroy(e instanceof Error ? e : new Error(String(e)));
+        body.destroy();
+      });
+      const [stored, unpacked] = await Promise.allSettled([store, unpack]);
+      if (stored.status === 'rejected' || unpacked.status === 'rejected') {
+        body.destroy();
+        toStore.destroy();
+        toUnpack.destroy();
+        if (unpacked.status === 'fulfilled') await discardLayers(deps, [{ chainId: diffId, diffId, parentChainId: null, snapshotId, size: 0 }]);
+        if (stored.status === 'fulfilled') ingested.add(stored.value.digest);
+        const err: unknown = body.errored ?? (stored.status === 'rejected' ? stored.reason : (unpacked as PromiseRejectedResult).reason);
         if (err instanceof InvalidArgumentError && /expected sha256/.test(err.message)) {
           throw new InvalidArgumentError(`failed to register layer: layer ${layer.digest} does not match its diff ID ${diffId}`, { cause: err });
         }
-        throw err;
+        if (isBerthError(err) || signal.aborted) throw err;
+        // A decompressor or tar error: the bytes are bad (the digest check at the end was not reached).
+        throw new InvalidArgumentError(`failed to register layer: ${layer.digest}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
+      const info = stored.value;
+      premade.set(diffId, { chainId: diffId, diffId, parentChainId: null, snapshotId, size: unpackedSize });
       ingested.add(info.digest);
       emit({ status: 'Verifying Checksum', progressDetail: {}, id });
       emit({ status: 'Download complete', progressDetail: {}, id });

@@ -8,7 +8,7 @@ import {
   type RegistryRepository,
 } from '../../core/registry.js';
 import { MEDIA_TYPE_DOCKER_CONFIG } from '../../core/images.js';
-import type { Digest } from '../../pkg/digest.js';
+import { sha256Digest, type Digest } from '../../pkg/digest.js';
 import { gzipParallel } from '../../pkg/parallel-gzip.js';
 import { familiarName, fullName, normalizedString, parseReference, type ImageReference } from '../../pkg/reference.js';
 import type { RegistryDeps } from './image-pull.js';
@@ -17,6 +17,8 @@ import { progressEmitter, shortId, type Emit } from './progress.js';
 
 /** Layers uploaded at once (dockerd's max-concurrent-uploads is 5). */
 const UPLOAD_CONCURRENCY = 5;
+/** Layers up to this size (uncompressed) are compressed in memory and uploaded in one request. */
+const SMALL_LAYER_BYTES = 8 * 1024 * 1024;
 
 export interface PushOptions {
   credentials?: RegistryCredentials | undefined;
@@ -101,7 +103,7 @@ async function pushTag(
 
   const configBytes = Buffer.from(image.configJson);
   if (!(await deps.registry.hasBlob(repo, image.id, call))) {
-    await deps.registry.pushBlob(repo, (async function* () { yield configBytes; })(), { ...call, expected: image.id });
+    await deps.registry.pushBlob(repo, configBytes, { ...call, expected: image.id });
   }
   const manifest = Buffer.from(
     JSON.stringify(
@@ -173,7 +175,22 @@ async function pushLayer(
     }
   })();
   const compressed = gzipParallel(counted, { concurrency: availableParallelism() + 1, level: opts.gzipLevel ?? 1 });
-  const pushed = await deps.registry.pushBlob(repo, compressed, opts);
+  let pushed;
+  if (total <= SMALL_LAYER_BYTES) {
+    // Small layers: compress in memory, then one HEAD (the registry may hold these very bytes: compression
+    // is deterministic) and, if needed, one monolithic upload instead of POST + PATCH + PUT.
+    const chunks: Buffer[] = [];
+    for await (const c of compressed) chunks.push(c);
+    const bytes = Buffer.concat(chunks);
+    const digest = sha256Digest(bytes);
+    if (await deps.registry.hasBlob(repo, digest, opts)) {
+      emit({ status: 'Layer already exists', progressDetail: {}, id });
+      return { digest, size: bytes.length, mediaType: MEDIA_TYPE_DOCKER_LAYER_GZIP };
+    }
+    pushed = await deps.registry.pushBlob(repo, bytes, opts);
+  } else {
+    pushed = await deps.registry.pushBlob(repo, compressed, opts);
+  }
   emit({ status: 'Pushed', progressDetail: {}, id });
   return { digest: pushed.digest, size: pushed.size, mediaType: MEDIA_TYPE_DOCKER_LAYER_GZIP };
 }

@@ -13,13 +13,21 @@ import type { ImageStoreDeps } from './image-store-deps.js';
 export async function unpackLayers(
   deps: ImageStoreDeps,
   diffIds: readonly Digest[],
-  opts: { signal?: AbortSignal } = {},
+  opts: { signal?: AbortSignal; premade?: ReadonlyMap<Digest, LayerRecord> } = {},
 ): Promise<{ chainIds: Digest[]; newLayers: LayerRecord[] }> {
   const chains = chainIds(diffIds);
   const known = deps.metadata.view((tx) => chains.map((c) => tx.getLayer(c)));
   const jobs: Promise<LayerRecord>[] = [];
+  const used = new Set<Digest>();
   chains.forEach((chainId, i) => {
     if (known[i] !== undefined) return;
+    // Unpacked already (a pull unpacks while it downloads): only its parent link is decided here.
+    const premade = opts.premade?.get(diffIds[i] as Digest);
+    if (premade !== undefined && !used.has(premade.diffId)) {
+      used.add(premade.diffId);
+      jobs.push(Promise.resolve({ ...premade, chainId, parentChainId: i === 0 ? null : (chains[i - 1] as Digest) }));
+      return;
+    }
     const diffId = diffIds[i] as Digest;
     const snapshotId = newSnapshotId();
     jobs.push(
