@@ -8,7 +8,7 @@ import {
   type RegistryRepository,
 } from '../../core/registry.js';
 import { MEDIA_TYPE_DOCKER_CONFIG } from '../../core/images.js';
-import { sha256Digest, type Digest } from '../../pkg/digest.js';
+import type { Digest } from '../../pkg/digest.js';
 import { gzipParallel } from '../../pkg/parallel-gzip.js';
 import { familiarName, fullName, normalizedString, parseReference, type ImageReference } from '../../pkg/reference.js';
 import type { RegistryDeps } from './image-pull.js';
@@ -16,7 +16,7 @@ import { IMAGES_LOCK } from './image-store-deps.js';
 import { progressEmitter, shortId, type Emit } from './progress.js';
 
 /** Layers uploaded at once (dockerd's max-concurrent-uploads is 5). */
-const UPLOAD_CONCURRENCY = 5;
+const UPLOAD_CONCURRENCY = 10;
 /** Layers up to this size (uncompressed) are compressed in memory and uploaded in one request. */
 const SMALL_LAYER_BYTES = 8 * 1024 * 1024;
 
@@ -177,17 +177,11 @@ async function pushLayer(
   const compressed = gzipParallel(counted, { concurrency: availableParallelism() + 1, level: opts.gzipLevel ?? 1 });
   let pushed;
   if (total <= SMALL_LAYER_BYTES) {
-    // Small layers: compress in memory, then one HEAD (the registry may hold these very bytes: compression
-    // is deterministic) and, if needed, one monolithic upload instead of POST + PATCH + PUT.
+    // Small layers: compress in memory and upload whole (POST, then PUT with the bytes and their digest)
+    // instead of POST + PATCH + PUT. Layers this registry has already seen were found above.
     const chunks: Buffer[] = [];
     for await (const c of compressed) chunks.push(c);
-    const bytes = Buffer.concat(chunks);
-    const digest = sha256Digest(bytes);
-    if (await deps.registry.hasBlob(repo, digest, opts)) {
-      emit({ status: 'Layer already exists', progressDetail: {}, id });
-      return { digest, size: bytes.length, mediaType: MEDIA_TYPE_DOCKER_LAYER_GZIP };
-    }
-    pushed = await deps.registry.pushBlob(repo, bytes, opts);
+    pushed = await deps.registry.pushBlob(repo, Buffer.concat(chunks), opts);
   } else {
     pushed = await deps.registry.pushBlob(repo, compressed, opts);
   }
