@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import tar from 'tar-stream';
 import { after, before, describe, it } from 'node:test';
-import { DOCKER, useTestDaemon } from '../harness.js';
+import { DOCKER, REPO, startTestDaemon, useTestDaemon } from '../harness.js';
 import { startDistributionRegistry, type DistributionRegistry } from '../distribution-registry.js';
 
 const daemon = useTestDaemon();
@@ -33,9 +33,9 @@ function ok(r: { code: number; stdout: string; stderr: string }): string {
  * The docker CLI without blocking this process: the hostile registries below are servers in this very
  * process, and the harness's spawnSync would starve them.
  */
-function dockerAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function dockerAsync(args: string[], cmd = DOCKER): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(DOCKER, args, { env: daemon().env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env: daemon().env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -297,5 +297,111 @@ describe('authentication', () => {
     ok(daemon().docker(['rmi', ref]));
     const anon = daemon().berth(['pull', ref]);
     assert.equal(anon.code, 1);
+  });
+});
+
+describe('bearer tokens, search and mirrors', () => {
+  /**
+   * A registry front that speaks the token flow (distribution's docs/spec/auth/token.md): `/v2/` challenges with
+   * `Bearer realm=…/token,service=test`, `/token` trades Basic credentials for a token naming the scopes asked
+   * for, and every other request needs that token before it is forwarded to the real registry. `/v1/search`
+   * answers like Docker Hub's index.
+   */
+  async function tokenRegistry(): Promise<{ host: string; server: Server; scopes: string[] }> {
+    const scopes: string[] = [];
+    const tokens = new Set<string>();
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const host = req.headers.host ?? '';
+      if (url.pathname === '/token') {
+        const basic = Buffer.from(String(req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
+        if (basic !== 'bob:hunter2') {
+          res.writeHead(401, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ details: 'incorrect username or password' }));
+          return;
+        }
+        scopes.push(...url.searchParams.getAll('scope'));
+        const token = randomBytes(8).toString('hex');
+        tokens.add(token);
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ token, expires_in: 300 }));
+        return;
+      }
+      if (url.pathname === '/v1/search') {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ num_results: 1, query: url.searchParams.get('q'), results: [
+          { name: `found/${url.searchParams.get('q') ?? ''}`, description: 'an image the index knows about', star_count: 7, is_official: true, is_automated: false },
+        ] }));
+        return;
+      }
+      const auth = String(req.headers.authorization ?? '');
+      if (!tokens.has(auth.replace(/^Bearer /, ''))) {
+        res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="http://${host}/token",service="test"`, 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
+        return;
+      }
+      const [hostname, port] = registry.host.split(':');
+      const headers = { ...req.headers, host: registry.host };
+      delete headers.authorization;
+      const up = request({ host: hostname, port: Number(port), method: req.method, path: req.url, headers }, (upRes) => {
+        res.writeHead(upRes.statusCode ?? 500, upRes.headers);
+        upRes.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const addr = server.address();
+    return { host: `127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`, server, scopes };
+  }
+
+  it('logs in through the token flow, then pulls with a token scoped to the repository', async () => {
+    const t = await tokenRegistry();
+    try {
+      const bad = await dockerAsync(['login', '-u', 'bob', '-p', 'nope', t.host]);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /unauthorized: incorrect username or password/);
+      const good = await dockerAsync(['login', '-u', 'bob', '-p', 'hunter2', t.host]);
+      assert.equal(good.code, 0, good.stderr);
+      const pulled = await dockerAsync(['pull', `${t.host}/app/busybox:1`]);
+      assert.equal(pulled.code, 0, pulled.stderr);
+      assert.ok(t.scopes.includes('repository:app/busybox:pull'), t.scopes.join(' '));
+      const anonymous = await dockerAsync(['logout', t.host]);
+      assert.equal(anonymous.code, 0);
+      ok(daemon().docker(['rmi', `${t.host}/app/busybox:1`]));
+    } finally {
+      t.server.close();
+    }
+  });
+
+  it('searches a registry\'s index with docker search', async () => {
+    const t = await tokenRegistry();
+    try {
+      const r = await dockerAsync(['search', `${t.host}/busy`]);
+      assert.equal(r.code, 0, r.stderr);
+      const [header, row] = r.stdout.trim().split('\n');
+      assert.match(header!, /^NAME\s+DESCRIPTION\s+STARS\s+OFFICIAL/);
+      assert.match(row!, /^found\/busy\s+an image the index knows about\s+7\s+\[OK\]/);
+      const berth = await dockerAsync(['search', '--format', '{{.Name}} {{.StarCount}}', `${t.host}/busy`], join(REPO, 'bin/berth'));
+      assert.equal(berth.code, 0, berth.stderr);
+      assert.equal(berth.stdout.trim(), 'found/busy 7');
+    } finally {
+      t.server.close();
+    }
+  });
+
+  it('pulls Docker Hub images through --registry-mirror', async () => {
+    ok(daemon().docker(['tag', 'busybox', `${registry.host}/library/busybox:mirrored`]));
+    ok(daemon().docker(['push', `${registry.host}/library/busybox:mirrored`]));
+    ok(daemon().docker(['rmi', `${registry.host}/library/busybox:mirrored`]));
+    const mirrored = await startTestDaemon({ loadBusybox: false, extraArgs: ['--registry-mirror', `http://${registry.host}`] });
+    try {
+      const r = mirrored.docker(['pull', 'busybox:mirrored']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /Status: Downloaded newer image for busybox:mirrored/);
+      assert.match(r.stdout, /docker\.io\/library\/busybox:mirrored/);
+    } finally {
+      await mirrored.stop();
+    }
   });
 });

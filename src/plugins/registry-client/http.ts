@@ -47,6 +47,8 @@ export function send(req: HttpRequest): Promise<http.IncomingMessage> {
     r.setTimeout(IDLE_TIMEOUT_MS, () => r.destroy(new Error('i/o timeout')));
     r.on('response', (res) => {
       clearTimeout(connectTimer);
+      // Readers see errors through iteration; one after a reader stopped (a cancelled pull) is not a crash.
+      res.on('error', () => undefined);
       res.setTimeout(IDLE_TIMEOUT_MS, () => res.destroy(new Error('i/o timeout')));
       resolve(res);
     });

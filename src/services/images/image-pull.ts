@@ -147,9 +147,9 @@ async function pullOne(deps: RegistryDeps, ref: ImageReference, emit: Emit, opts
     if (!committed) await discardLayers(deps, newLayers);
     throw err;
   } finally {
-    // Layers unpacked during the download that the image did not need (another pull recorded them first).
-    const kept = new Set(newLayers.map((l) => l.snapshotId));
-    await discardLayers(deps, [...premade.values()].filter((l) => !committed || !kept.has(l.snapshotId)));
+    // Layers unpacked during the download that the image did not need (its chain was known already); the
+    // ones it used were taken out of the map.
+    await discardLayers(deps, [...premade.values()]);
     const recorded = deps.metadata.view((tx) => new Set(tx.listBlobDigests()));
     await Promise.all([...ingested].filter((d) => !recorded.has(d)).map((d) => deps.content.delete(d).catch(() => undefined)));
   }
@@ -207,6 +207,8 @@ async function downloadLayers(
       // at once, so a pulled layer is never read back from disk to be unpacked.
       const toStore = new PassThrough({ highWaterMark: 1024 * 1024 });
       const toUnpack = new PassThrough({ highWaterMark: 1024 * 1024 });
+      // Their consumers see their errors; a late one (after a consumer gave up) must not crash the daemon.
+      for (const branch of [toStore, toUnpack]) branch.on('error', () => undefined);
       stream.on('error', (e) => {
         toStore.destroy(e);
         toUnpack.destroy(e);
@@ -243,7 +245,10 @@ async function downloadLayers(
         toUnpack.destroy();
         if (unpacked.status === 'fulfilled') await discardLayers(deps, [{ chainId: diffId, diffId, parentChainId: null, snapshotId, size: 0 }]);
         if (stored.status === 'fulfilled') ingested.add(stored.value.digest);
-        const err: unknown = body.errored ?? (stored.status === 'rejected' ? stored.reason : (unpacked as PromiseRejectedResult).reason);
+        // The download's own verdict (a digest mismatch, a dead registry) explains more than what it caused
+        // downstream; a plain error from the body is only the echo of our own cancelling.
+        const consumer: unknown = stored.status === 'rejected' ? stored.reason : (unpacked as PromiseRejectedResult).reason;
+        const err: unknown = isBerthError(body.errored) ? body.errored : consumer;
         if (err instanceof InvalidArgumentError && /expected sha256/.test(err.message)) {
           throw new InvalidArgumentError(`failed to register layer: layer ${layer.digest} does not match its diff ID ${diffId}`, { cause: err });
         }
