@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import tar from 'tar-stream';
 import { after, before, describe, it } from 'node:test';
@@ -251,6 +251,32 @@ describe('hostile and flaky registries', () => {
     } finally {
       p.server.close();
     }
+  });
+
+  it('fails a pull whose layer does not hash to the diff ID its config claims, keeping nothing', async () => {
+    const name = await uniqueRemoteImage('hostile/liar');
+    const path = name.replace(/:1$/, '');
+    const mres = await registryRequest(registry.host, 'GET', `/v2/${path}/manifests/1`, { Accept: 'application/vnd.docker.distribution.manifest.v2+json' });
+    const manifest = JSON.parse(mres.body.toString()) as { config: { digest: string; size: number }; layers: unknown[] };
+    const cres = await registryRequest(registry.host, 'GET', `/v2/${path}/blobs/${manifest.config.digest}`);
+    const config = JSON.parse(cres.body.toString()) as { rootfs: { diff_ids: string[] } };
+    config.rootfs.diff_ids = [`sha256:${'ab'.repeat(32)}`];
+    const lie = Buffer.from(JSON.stringify(config));
+    const lieDigest = `sha256:${createHash('sha256').update(lie).digest('hex')}`;
+    const start = await registryRequest(registry.host, 'POST', `/v2/${path}/blobs/uploads/`);
+    const loc = new URL(String(start.headers.location), `http://${registry.host}`);
+    loc.searchParams.set('digest', lieDigest);
+    assert.equal((await registryRequest(registry.host, 'PUT', loc.pathname + loc.search, { 'Content-Type': 'application/octet-stream' }, lie)).status, 201);
+    const lying = Buffer.from(JSON.stringify({ ...manifest, config: { ...manifest.config, digest: lieDigest, size: lie.length } }));
+    const put = await registryRequest(registry.host, 'PUT', `/v2/${path}/manifests/lie`, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json' }, lying);
+    assert.equal(put.status, 201, put.body.toString());
+    const blobs = blobCount();
+    const snapshots = snapshotCount();
+    const r = await dockerAsync(['pull', `${registry.host}/${path}:lie`]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /failed to register layer: layer sha256:[a-f0-9]{64} does not match its diff ID sha256:(ab){32}/);
+    assert.equal(blobCount(), blobs);
+    assert.equal(snapshotCount(), snapshots);
   });
 
   it('resumes a layer after a dropped connection with a Range request', async () => {
