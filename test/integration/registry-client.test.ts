@@ -10,6 +10,7 @@ import tar from 'tar-stream';
 import { after, before, describe, it } from 'node:test';
 import { DOCKER, REPO, startTestDaemon, useTestDaemon } from '../harness.js';
 import { startDistributionRegistry, type DistributionRegistry } from '../distribution-registry.js';
+import { runInPty } from '../pty.js';
 
 const daemon = useTestDaemon();
 let registry: DistributionRegistry;
@@ -72,6 +73,20 @@ function registryRequest(host: string, method: string, path: string, headers: Re
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** A one-layer image of random bytes, pushed and then removed locally, so a pull must download it. */
+async function uniqueRemoteImage(name: string): Promise<string> {
+  const pack = tar.pack();
+  pack.entry({ name: 'noise.bin', mode: 0o644 }, randomBytes(256 * 1024));
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  const ref = `${registry.host}/${name}:1`;
+  ok(daemon().docker(['import', '-', ref], { input: Buffer.concat(chunks) }));
+  ok(daemon().docker(['push', ref]));
+  ok(daemon().docker(['rmi', ref]));
+  return `${name}:1`;
 }
 
 describe('push and pull through docker-registry', () => {
@@ -165,6 +180,22 @@ describe('push and pull through docker-registry', () => {
     assert.notEqual(never.code, 0);
   });
 
+  it('berth pull draws live progress bars on a terminal', async () => {
+    const name = await uniqueRemoteImage('tty/progress');
+    const pty = runInPty([join(REPO, 'bin/berth'), 'pull', `${registry.host}/${name}`], { env: daemon().env });
+    try {
+      await pty.expect(/Status: Downloaded newer image/, 30_000);
+      assert.equal(await pty.exited, 0);
+      const out = pty.output();
+      assert.match(out, /\[=*>? *\] +[\d.]+[kM]?B\/[\d.]+[kM]?B/, 'a progress bar with sizes');
+      assert.ok(out.includes('\x1b[2K'), 'lines are redrawn in place');
+      assert.match(out, /Pull complete/);
+    } finally {
+      pty.kill();
+    }
+    ok(daemon().docker(['rmi', `${registry.host}/${name}`]));
+  });
+
   it('fails fast and cleanly for docker.io, which is unreachable here', () => {
     const t0 = Date.now();
     const r = daemon().docker(['pull', 'alpine:3']);
@@ -218,20 +249,6 @@ describe('hostile and flaky registries', () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
     return { host: `127.0.0.1:${port}`, server, ranges };
-  }
-
-  /** A one-layer image of random bytes, pushed and then removed locally, so a pull must download it. */
-  async function uniqueRemoteImage(name: string): Promise<string> {
-    const pack = tar.pack();
-    pack.entry({ name: 'noise.bin', mode: 0o644 }, randomBytes(256 * 1024));
-    pack.finalize();
-    const chunks: Buffer[] = [];
-    for await (const c of pack) chunks.push(c as Buffer);
-    const ref = `${registry.host}/${name}:1`;
-    ok(daemon().docker(['import', '-', ref], { input: Buffer.concat(chunks) }));
-    ok(daemon().docker(['push', ref]));
-    ok(daemon().docker(['rmi', ref]));
-    return `${name}:1`;
   }
 
   it('fails a pull whose layer does not match its digest and keeps nothing of it', async () => {
