@@ -216,6 +216,8 @@ async function downloadLayers(
       stream.pipe(toStore);
       stream.pipe(toUnpack);
       const snapshotId = newSnapshotId();
+      // A blob already on disk but not yet recorded belongs to a concurrent pull or load: never ours to delete.
+      const existed = await deps.content.has(diffId);
       let unpackedSize = 0;
       const unpack = deps.snapshotter.createLayer(
         snapshotId,
@@ -244,7 +246,7 @@ async function downloadLayers(
         toStore.destroy();
         toUnpack.destroy();
         if (unpacked.status === 'fulfilled') await discardLayers(deps, [{ chainId: diffId, diffId, parentChainId: null, snapshotId, size: 0 }]);
-        if (stored.status === 'fulfilled') ingested.add(stored.value.digest);
+        if (stored.status === 'fulfilled' && !existed) ingested.add(stored.value.digest);
         // The download's own verdict (a digest mismatch, a dead registry) explains more than what it caused
         // downstream; a plain error from the body is only the echo of our own cancelling.
         const consumer: unknown = stored.status === 'rejected' ? stored.reason : (unpacked as PromiseRejectedResult).reason;
@@ -258,7 +260,7 @@ async function downloadLayers(
       }
       const info = stored.value;
       premade.set(diffId, { chainId: diffId, diffId, parentChainId: null, snapshotId, size: unpackedSize });
-      ingested.add(info.digest);
+      if (!existed) ingested.add(info.digest);
       emit({ status: 'Verifying Checksum', progressDetail: {}, id });
       emit({ status: 'Download complete', progressDetail: {}, id });
       emit({ status: 'Extracting', progressDetail: { current: info.size, total: info.size }, id });
