@@ -23,6 +23,7 @@ import { registerVolumeCommands } from './commands/volumes.js';
 import { registerNetworkCommands } from './commands/network.js';
 import { registerCpCommands } from './commands/cp.js';
 import { registerBuildCommands } from './commands/build.js';
+import { registerDistributionCommands } from './commands/distribution.js';
 
 export function buildProgram(): DockerCommand {
   const program = new DockerCommand(BIN);
@@ -72,6 +73,7 @@ export function buildProgram(): DockerCommand {
   registerNetworkCommands(program);
   registerCpCommands(program, container);
   registerBuildCommands(program, image);
+  registerDistributionCommands(program, image);
 
   // `berth help [COMMAND...]`, as cobra provides it.
   const help = addCommand(program, { name: 'help', use: '[command]', short: 'Help about any command', args: { kind: 'any' }, hidden: true });

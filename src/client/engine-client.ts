@@ -61,6 +61,14 @@ function httpLib(): typeof http {
 export type QueryValue = string | number | boolean | undefined | null | string[];
 export type Query = Record<string, QueryValue>;
 
+export interface RegistrySearchResult {
+  name: string;
+  description: string;
+  star_count: number;
+  is_official: boolean;
+  is_automated: boolean;
+}
+
 export interface RequestOptions {
   query?: Query;
   /** A JSON-serialisable body, or a byte stream sent chunked. */
@@ -580,12 +588,34 @@ export class EngineClient {
   }
 
   /** `POST /images/create`: pull (`fromImage`) or import (`fromSrc`); returns the JSON progress stream. */
-  imageCreate(query: Query, opts: { body?: Readable; contentType?: string; signal?: AbortSignal } = {}): Promise<http.IncomingMessage> {
+  imageCreate(
+    query: Query,
+    opts: { body?: Readable; contentType?: string; signal?: AbortSignal; registryAuth?: string } = {},
+  ): Promise<http.IncomingMessage> {
     const req: RequestOptions = { query };
+    if (opts.registryAuth) req.headers = { 'X-Registry-Auth': opts.registryAuth };
     if (opts.body) req.body = opts.body;
     if (opts.contentType) req.contentType = opts.contentType;
     if (opts.signal) req.signal = opts.signal;
     return this.request('POST', '/images/create', req);
+  }
+
+  /** `POST /images/{name}/push?tag=`: returns the JSON progress stream. */
+  imagePush(name: string, tag: string | undefined, registryAuth: string): Promise<http.IncomingMessage> {
+    return this.request('POST', `/images/${pathEscape(name)}/push`, { query: { tag: tag || undefined }, headers: { 'X-Registry-Auth': registryAuth } });
+  }
+
+  /** `GET /images/search?term=&limit=`. */
+  imageSearch(term: string, opts: { limit?: number; registryAuth?: string } = {}): Promise<RegistrySearchResult[]> {
+    return this.json<RegistrySearchResult[]>('GET', '/images/search', {
+      query: { term, limit: opts.limit },
+      ...(opts.registryAuth ? { headers: { 'X-Registry-Auth': opts.registryAuth } } : {}),
+    });
+  }
+
+  /** `POST /auth`: checks credentials against a registry. */
+  registryLogin(auth: { username?: string; password?: string; serveraddress: string }): Promise<{ Status: string; IdentityToken?: string }> {
+    return this.json<{ Status: string; IdentityToken?: string }>('POST', '/auth', { body: auth });
   }
 
   /** `POST /images/load`: sends a tar stream; returns the JSON progress stream. */

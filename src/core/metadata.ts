@@ -67,6 +67,15 @@ export interface BuildCacheRecord {
   lastUsed: string;
 }
 
+/** A compressed registry blob known to hold a layer (by diff ID), in `repository` (`127.0.0.1:5000/app`). */
+export interface BlobSourceRecord {
+  diffId: Digest;
+  digest: Digest;
+  mediaType: string;
+  size: number;
+  repository: string;
+}
+
 export type SnapshotKind = 'layer' | 'active';
 
 export interface ReadTx {
@@ -115,6 +124,8 @@ export interface ReadTx {
   /** The first step whose resulting state is `imageId` (to find a built state by id). */
   buildCacheByImage(imageId: Digest): BuildCacheRecord | undefined;
   listBuildCache(): BuildCacheRecord[];
+  /** Registry blobs known to hold this layer, most useful first is the caller's choice. */
+  blobSourcesOf(diffId: Digest): BlobSourceRecord[];
 }
 
 export interface WriteTx extends ReadTx {
@@ -128,6 +139,7 @@ export interface WriteTx extends ReadTx {
   setTag(ref: string, imageId: Digest): void;
   deleteTag(ref: string): void;
   putSnapshot(id: string, kind: SnapshotKind): void;
+  putBlobSource(source: BlobSourceRecord): void;
   deleteSnapshot(id: string): void;
   /** AlreadyExistsError-free: callers check names first inside the same transaction. */
   putContainer(container: ContainerRecord): void;

@@ -15,6 +15,10 @@ export interface DaemonConfig {
   /** dockerd's --default-address-pool, one entry per flag: `base=10.10.0.0/16,size=24`. */
   defaultAddressPools: string[];
   tls?: { ca: string; cert: string; key: string; verify: boolean };
+  /** `--insecure-registry`: registries (host[:port] or CIDR) reached over HTTP or unverified TLS. */
+  insecureRegistries: string[];
+  /** `--registry-mirror`: mirrors of Docker Hub, tried first. */
+  registryMirrors: string[];
 }
 
 export const USAGE = `Usage:	berthd [OPTIONS]
@@ -30,9 +34,11 @@ Options:
       --data-root string       Root directory of persistent berth state (default "/var/lib/berth")
       --exec-root string       Root directory for execution state files (default "/run/berth")
   -H, --host list              Daemon socket(s) to connect to (default unix:///run/berth/berth.sock)
+      --insecure-registry list Enable insecure registry communication
   -l, --log-level string       Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -D, --debug                  Enable debug mode
   -p, --pidfile string         Path to use for daemon PID file (default "/run/berth/berthd.pid")
+      --registry-mirror list   Preferred registry mirror
       --tls                    Use TLS; implied by --tlsverify
       --tlscacert string       Trust certs signed only by this CA
       --tlscert string         Path to TLS certificate file
@@ -60,6 +66,8 @@ export function parseDaemonArgs(argv: string[]): ParsedArgs {
       bridge: { type: 'string', short: 'b' },
       bip: { type: 'string' },
       'default-address-pool': { type: 'string', multiple: true },
+      'insecure-registry': { type: 'string', multiple: true },
+      'registry-mirror': { type: 'string', multiple: true },
       tls: { type: 'boolean' },
       tlsverify: { type: 'boolean' },
       tlscacert: { type: 'string' },
@@ -86,6 +94,8 @@ export function parseDaemonArgs(argv: string[]): ParsedArgs {
     bridge: values.bridge ?? 'berth0',
     bip: values.bip ?? '10.213.0.1/24',
     defaultAddressPools: values['default-address-pool'] ?? ['base=10.214.0.0/16,size=24'],
+    insecureRegistries: (values['insecure-registry'] ?? []).map(validateRegistry),
+    registryMirrors: (values['registry-mirror'] ?? []).map(validateMirror),
   };
   if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(config.bridge)) throw new Error(`invalid bridge name: ${config.bridge}`);
   if (useTls) {
@@ -96,4 +106,24 @@ export function parseDaemonArgs(argv: string[]): ParsedArgs {
     if (!/^(unix:\/\/\/|tcp:\/\/)/.test(h)) throw new Error(`invalid host "${h}": use unix:///path or tcp://host:port`);
   }
   return { kind: 'run', config };
+}
+
+/** dockerd's ValidateIndexName-ish check: a host[:port] or a CIDR, no scheme, no path. */
+function validateRegistry(value: string): string {
+  const v = value.replace(/^https?:\/\//, '').replace(/\/$/, '');
+  if (v === '' || (v.includes('/') && !/^[\d.]+\/\d+$/.test(v))) throw new Error(`invalid value "${value}" for flag --insecure-registry`);
+  return v;
+}
+
+/** dockerd's ValidateMirror: an http(s) URL without path. */
+function validateMirror(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`invalid mirror: "${value}" is not a valid URI`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`invalid mirror: unsupported scheme "${url.protocol.slice(0, -1)}" in "${value}"`);
+  if (url.pathname !== '/' && url.pathname !== '') throw new Error(`invalid mirror: path, query, or fragment at end of the URI "${value}"`);
+  return `${url.protocol}//${url.host}`;
 }

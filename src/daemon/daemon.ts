@@ -29,6 +29,8 @@ import { TarDiffer } from '../plugins/diff-tar/index.js';
 import { SqliteMetadataStore } from '../plugins/metadata-sqlite/index.js';
 import { RuncConmonRuntime } from '../plugins/runtime-runc-conmon/index.js';
 import { OverlaySnapshotter } from '../plugins/snapshots-overlay/index.js';
+import { RegistryClient } from '../plugins/registry-client/index.js';
+import { registryRoutes } from '../api/routes/registry.js';
 import { KeyedLock } from '../pkg/keyed-lock.js';
 import { createLogger, type Logger } from '../pkg/logger.js';
 import { BERTH_VERSION } from '../pkg/version.js';
@@ -97,6 +99,7 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
     hostResolvConf: '/etc/resolv.conf',
   });
   await networks.init();
+  const registry = { ...store, registry: new RegistryClient({ insecureRegistries: config.insecureRegistries, mirrors: config.registryMirrors }) };
   const containers = new ContainerService({
     networks,
     events,
@@ -156,7 +159,8 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
       images: store,
     }),
     ...execRoutes(execs),
-    ...imageRoutes(images, store),
+    ...registryRoutes(registry),
+    ...imageRoutes(images, store, registry),
     ...volumeRoutes(volumes),
     ...buildRoutes(builder),
     ...notInSwarmRoutes(),

@@ -1,8 +1,12 @@
+import { availableParallelism } from 'node:os';
 import { USAGE, parseDaemonArgs } from './config.js';
 import { BERTH_VERSION } from '../pkg/version.js';
 
 /** berthd entry point: flags → config → start; the composition lives in daemon.ts. */
 async function main(): Promise<void> {
+  // Layer compression and decompression run on libuv's pool; its default of 4 threads would cap a push or pull
+  // on bigger hosts. Read when the pool starts (on first use), so setting it here, before any work, is in time.
+  process.env['UV_THREADPOOL_SIZE'] ??= String(Math.max(4, availableParallelism() + 2));
   let parsed;
   try {
     parsed = parseDaemonArgs(process.argv.slice(2));

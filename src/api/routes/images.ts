@@ -8,9 +8,11 @@ import type { ImageService } from '../../services/images/image-service.js';
 import type { ImageStoreDeps } from '../../services/images/image-store-deps.js';
 import { boolParam, requireResponse, sendJson, type RequestContext } from '../http-context.js';
 import type { Route } from '../router.js';
+import type { RegistryDeps } from '../../services/images/image-pull.js';
+import { pull } from './registry.js';
 
 /** `/images/...`. Image names contain slashes, so the name patterns are greedy. */
-export function imageRoutes(images: ImageService, store: ImageStoreDeps): Route[] {
+export function imageRoutes(images: ImageService, store: ImageStoreDeps, registry?: RegistryDeps): Route[] {
   return [
     {
       method: 'GET',
@@ -24,13 +26,11 @@ export function imageRoutes(images: ImageService, store: ImageStoreDeps): Route[
     },
     { method: 'POST', path: '/images/load', handler: (ctx) => load(store, ctx) },
     { method: 'GET', path: '/images/get', handler: (ctx) => save(store, ctx, ctx.query.getAll('names')) },
-    { method: 'POST', path: '/images/create', handler: (ctx) => create(store, ctx) },
-    { method: 'GET', path: '/images/search', handler: () => notYet('searching registries') },
+    { method: 'POST', path: '/images/create', handler: (ctx) => (registry && ctx.query.get('fromImage') ? pull(registry, ctx) : create(store, ctx)) },
     { method: 'POST', path: '/images/prune', handler: async (ctx) => sendJson(ctx, 200, await images.prune(parseFilters(ctx.query.get('filters')))) },
     { method: 'GET', path: '/images/{name:.*}/json', handler: (ctx) => sendJson(ctx, 200, images.inspect(ctx.params['name']!, ctx.apiVersion)) },
     { method: 'GET', path: '/images/{name:.*}/history', handler: (ctx) => sendJson(ctx, 200, images.history(ctx.params['name']!)) },
     { method: 'GET', path: '/images/{name:.*}/get', handler: (ctx) => save(store, ctx, [ctx.params['name']!]) },
-    { method: 'POST', path: '/images/{name:.*}/push', handler: () => notYet('pushing images') },
     {
       method: 'POST',
       path: '/images/{name:.*}/tag',
@@ -50,10 +50,6 @@ export function imageRoutes(images: ImageService, store: ImageStoreDeps): Route[
         sendJson(ctx, 200, await images.remove(ctx.params['name']!, { force: boolParam(ctx.query, 'force'), prune: !boolParam(ctx.query, 'noprune') })),
     },
   ];
-}
-
-function notYet(what: string): never {
-  throw new NotImplementedError(`berth does not support ${what} yet`);
 }
 
 async function load(store: ImageStoreDeps, ctx: RequestContext): Promise<void> {

@@ -13,6 +13,7 @@ import type { CliContext } from '../cli-context.js';
 import { addCommand, BIN, minArgs, type DockerCommand } from '../command.js';
 import { exitWith, StatusError } from '../errors.js';
 import { displayJsonMessages } from '../format/jsonmessage.js';
+import { configDir, registryAuthHeader } from '../registry-auth.js';
 import { checkTty, forwardSignals, type StreamEnd } from '../terminal.js';
 import { attachContainer, monitorContainerTty, waitExitOrRemoved, type AttachSession } from './attach.js';
 import { addContainerFlags, buildCreateRequest, ContainerOptionsError, goOpenError, type ContainerFlags, type CreateRequest } from './container-options.js';
@@ -135,11 +136,10 @@ async function pullImage(ctx: CliContext, image: string, platform: string | unde
   const ref = tryParseReference(image);
   if (!ref) throw new Error('invalid reference format');
   const named = withDefaultTag(ref);
-  const res = await ctx.client.imageCreate({
-    fromImage: fullName(named),
-    tag: named.digest ?? named.tag,
-    platform: platform || undefined,
-  });
+  const res = await ctx.client.imageCreate(
+    { fromImage: fullName(named), tag: named.digest ?? named.tag, platform: platform || undefined },
+    { registryAuth: registryAuthHeader(configDir(ctx.globals.config, ctx.env), image) },
+  );
   const sink = quiet ? { write: () => true } : ctx.stderr;
   await displayJsonMessages(res, sink, !quiet && ctx.stderr.isTTY === true);
 }

@@ -121,4 +121,16 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX IF NOT EXISTS build_cache_by_parent ON build_cache(parent_id);
   CREATE INDEX IF NOT EXISTS build_cache_by_image ON build_cache(image_id);
   `,
+  // Registry blob sources: which compressed blob in which repository holds a layer's content (Docker's
+  // v2metadata), so a push can HEAD or mount instead of compressing and uploading again. Self-contained.
+  `
+  CREATE TABLE IF NOT EXISTS blob_sources (
+    diff_id     TEXT NOT NULL,
+    digest      TEXT NOT NULL,
+    media_type  TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    repository  TEXT NOT NULL,
+    PRIMARY KEY (diff_id, repository, digest)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -244,6 +244,21 @@ export class SqliteMetadataStore implements MetadataStore {
         return r && toBuildCache(r);
       },
       listBuildCache: () => all<BuildCacheRow>('SELECT * FROM build_cache ORDER BY created_at').map(toBuildCache),
+      blobSourcesOf: (diffId) =>
+        all<{ diff_id: Digest; digest: Digest; media_type: string; size: number; repository: string }>(
+          'SELECT * FROM blob_sources WHERE diff_id = ?',
+          diffId,
+        ).map((r) => ({ diffId: r.diff_id, digest: r.digest, mediaType: r.media_type, size: r.size, repository: r.repository })),
+      putBlobSource: (src) => {
+        run(
+          'INSERT OR REPLACE INTO blob_sources (diff_id, digest, media_type, size, repository) VALUES (?, ?, ?, ?, ?)',
+          src.diffId,
+          src.digest,
+          src.mediaType,
+          src.size,
+          src.repository,
+        );
+      },
 
       putBlob: (b: BlobRecord) => {
         run('INSERT OR IGNORE INTO blobs (digest, size, media_type) VALUES (?, ?, ?)', b.digest, b.size, b.mediaType);
@@ -442,6 +457,7 @@ export class SqliteMetadataStore implements MetadataStore {
              NOT EXISTS (SELECT 1 FROM images i WHERE i.id = b.digest)`,
         );
         for (const d of blobs) run('DELETE FROM blobs WHERE digest = ?', d);
+        run('DELETE FROM blob_sources WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.digest = blob_sources.diff_id)');
         return { layers: dead, blobs, snapshotIds };
       },
     };

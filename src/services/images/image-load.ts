@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { InvalidArgumentError } from '../../core/errdefs.js';
 import { MEDIA_TYPE_DOCKER_CONFIG, MEDIA_TYPE_DOCKER_LAYER } from '../../core/images.js';
 import type { LayerRecord } from '../../core/metadata.js';
@@ -8,7 +8,7 @@ import { decompressStream } from '../../pkg/decompress.js';
 import { familiarString, normalizedString, parseReference, withDefaultTag } from '../../pkg/reference.js';
 import { parseImageConfig } from './image-config.js';
 import { IMAGES_LOCK, type ImageStoreDeps } from './image-store-deps.js';
-import { discardLayers, recordLayers, unpackLayers } from './layer-unpacker.js';
+import { discardLayers, newSnapshotId, recordLayers, unpackLayers } from './layer-unpacker.js';
 
 /** Files small enough to hold in memory that describe the archive rather than hold content. */
 const METADATA_FILES = new Set(['manifest.json', 'repositories', 'index.json', 'oci-layout']);
@@ -39,10 +39,12 @@ export async function loadImageArchive(
 ): Promise<void> {
   await deps.locks.withLock(IMAGES_LOCK, async () => {
     const ingested = new Set<Digest>();
+    // Files that are plain tars are unpacked while they are stored (a guess the manifest confirms later).
+    const premade = new Map<Digest, LayerRecord>();
     let newLayers: LayerRecord[] = [];
     let committed = false;
     try {
-      const archive = await readArchive(deps, body, ingested, opts);
+      const archive = await readArchive(deps, body, ingested, premade, opts);
       const manifestBytes = archive.metadata.get('manifest.json');
       if (manifestBytes === undefined) {
         throw new InvalidArgumentError('invalid archive: manifest.json not found (is this a docker save archive?)');
@@ -74,7 +76,7 @@ export async function loadImageArchive(
           }
           diffIds.push(diffId);
         }
-        const unpacked = await unpackLayers(deps, diffIds, opts);
+        const unpacked = await unpackLayers(deps, diffIds, { ...opts, premade });
         newLayers = newLayers.concat(unpacked.newLayers);
         const tags = (entry.RepoTags ?? []).map((t) => {
           try {
@@ -138,6 +140,8 @@ export async function loadImageArchive(
       if (!committed) await discardLayers(deps, newLayers);
       throw err;
     } finally {
+      // Snapshots unpacked on a guess that no image used.
+      await discardLayers(deps, [...premade.values()]);
       // Whatever was ingested but is not recorded (a failed load, or archive files that are not image content).
       const known = deps.metadata.view((tx) => new Set(tx.listBlobDigests()));
       await Promise.all([...ingested].filter((d) => !known.has(d)).map((d) => deps.content.delete(d).catch(() => undefined)));
@@ -157,6 +161,7 @@ async function readArchive(
   deps: ImageStoreDeps,
   body: Readable,
   ingested: Set<Digest>,
+  premade: Map<Digest, LayerRecord>,
   opts: { signal?: AbortSignal },
 ): Promise<ReadArchive> {
   const { stream } = await decompressStream(body);
@@ -176,7 +181,7 @@ async function readArchive(
         if (METADATA_FILES.has(name)) {
           metadata.set(name, await readAll(entry as unknown as Readable, MAX_METADATA_BYTES, name));
         } else {
-          const info = await deps.content.ingest(entry as unknown as Readable, { signal: opts.signal });
+          const info = await ingestEntry(deps, entry as AsyncIterable<Buffer>, premade, opts.signal);
           ingested.add(info.digest);
           files.set(name, info.digest);
         }
@@ -268,4 +273,75 @@ export async function readAll(stream: AsyncIterable<Uint8Array>, limit = Number.
     chunks.push(Buffer.from(c));
   }
   return Buffer.concat(chunks);
+}
+
+/** A tar's first header has `ustar` at offset 257. */
+function looksLikeTar(head: Buffer): boolean {
+  return head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
+}
+
+/**
+ * Stores one archive file. When it looks like an uncompressed tar (a layer, most likely), the same bytes are
+ * also unpacked into a new layer snapshot on the way, so a load reads each layer once instead of storing it
+ * and reading it back. A failed unpack only drops the guess: if the file really is a layer, `unpackLayers`
+ * tries again from the stored blob and reports the error then.
+ */
+async function ingestEntry(
+  deps: ImageStoreDeps,
+  entry: AsyncIterable<Buffer>,
+  premade: Map<Digest, LayerRecord>,
+  signal: AbortSignal | undefined,
+): Promise<{ digest: Digest; size: number }> {
+  // Read the first header's worth, then stream it and the rest as one Node Readable (two-way pipe below).
+  const it = entry[Symbol.asyncIterator]();
+  const first: Buffer[] = [];
+  let have = 0;
+  while (have < 512) {
+    const r = await it.next();
+    if (r.done) break;
+    first.push(r.value);
+    have += r.value.length;
+  }
+  const rest = async function* (): AsyncGenerator<Buffer> {
+    yield* first;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  };
+  const source = Readable.from(rest(), { objectMode: false });
+  if (!looksLikeTar(Buffer.concat(first))) return deps.content.ingest(source, { signal });
+  const toStore = new PassThrough({ highWaterMark: 1024 * 1024 });
+  const toUnpack = new PassThrough({ highWaterMark: 1024 * 1024 });
+  // Their consumers see their errors; a late one (after a consumer gave up) must not crash the daemon.
+  for (const branch of [toStore, toUnpack]) branch.on('error', () => undefined);
+  source.on('error', (e) => {
+    toStore.destroy(e);
+    toUnpack.destroy(e);
+  });
+  source.pipe(toStore);
+  source.pipe(toUnpack);
+  const snapshotId = newSnapshotId();
+  let applied: { diffId: Digest; size: number } | undefined;
+  const unpack = deps.snapshotter
+    .createLayer(snapshotId, async (dir) => {
+      applied = await deps.differ.applyLayer(toUnpack, dir, signal ? { signal } : {});
+    }, signal ? { signal } : {})
+    .then(
+      () => true,
+      () => {
+        // Keep the bytes flowing to the store: this file may simply not be a layer.
+        toUnpack.resume();
+        return false;
+      },
+    );
+  const stored = deps.content.ingest(toStore, { signal });
+  stored.catch(() => toUnpack.destroy());
+  const [info, ok] = await Promise.all([stored, unpack]).catch(async (err: unknown) => {
+    if (await unpack) await deps.snapshotter.remove(snapshotId).catch(() => undefined);
+    throw err;
+  });
+  if (ok && applied !== undefined && applied.diffId === info.digest && !premade.has(info.digest)) {
+    premade.set(info.digest, { chainId: info.digest, diffId: info.digest, parentChainId: null, snapshotId, size: applied.size });
+  } else if (ok) {
+    await deps.snapshotter.remove(snapshotId).catch(() => undefined);
+  }
+  return info;
 }

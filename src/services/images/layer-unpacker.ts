@@ -13,13 +13,21 @@ import type { ImageStoreDeps } from './image-store-deps.js';
 export async function unpackLayers(
   deps: ImageStoreDeps,
   diffIds: readonly Digest[],
-  opts: { signal?: AbortSignal } = {},
+  opts: { signal?: AbortSignal; premade?: Map<Digest, LayerRecord> } = {},
 ): Promise<{ chainIds: Digest[]; newLayers: LayerRecord[] }> {
   const chains = chainIds(diffIds);
   const known = deps.metadata.view((tx) => chains.map((c) => tx.getLayer(c)));
   const jobs: Promise<LayerRecord>[] = [];
   chains.forEach((chainId, i) => {
     if (known[i] !== undefined) return;
+    // Unpacked already (pull and load unpack while the bytes stream in): only its parent link is decided
+    // here. Each is taken out of the map once, so no two records ever share a snapshot directory.
+    const premade = opts.premade?.get(diffIds[i] as Digest);
+    if (premade !== undefined) {
+      opts.premade?.delete(diffIds[i] as Digest);
+      jobs.push(Promise.resolve({ ...premade, chainId, parentChainId: i === 0 ? null : (chains[i - 1] as Digest) }));
+      return;
+    }
     const diffId = diffIds[i] as Digest;
     const snapshotId = newSnapshotId();
     jobs.push(

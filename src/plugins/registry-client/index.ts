@@ -1,0 +1,1 @@
+export { RegistryClient, type RegistryClientOptions } from './registry-client.js';
