@@ -26,9 +26,11 @@ describe('kill -9 of berthd', () => {
     // A logs -f client whose daemon dies: it ends, and a new one follows again after the restart.
     const follower = spawn(DOCKER, ['logs', '-f', 'lr-ticker'], { env: daemon().env });
     follower.stdout.resume();
+    // Listened for before the kill: the client may be gone before stopDaemon returns.
+    const followerGone = new Promise((r) => follower.once('exit', r));
     await sleep(300);
     await daemon().stopDaemon('SIGKILL');
-    await new Promise((r) => follower.once('exit', r));
+    await followerGone;
     await sleep(1500);
     await daemon().startDaemon();
 
@@ -62,9 +64,10 @@ describe('kill -9 of berthd', () => {
     const waiter = spawn(DOCKER, ['wait', 'lr-run'], { env: daemon().env });
     let waited = '';
     waiter.stdout.on('data', (b: Buffer) => (waited += b.toString()));
+    const waiterGone = new Promise((r) => waiter.once('exit', r));
     await sleep(300);
     ok(['stop', '-t', '1', 'lr-run']);
-    await new Promise((r) => waiter.once('exit', r));
+    await waiterGone;
     assert.equal(waited.trim(), '137');
     ok(['rm', '-f', 'lr-run', 'lr-pause', 'lr-ticker', 'lr-cat', 'lr-ends']);
   });

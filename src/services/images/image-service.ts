@@ -79,11 +79,15 @@ export class ImageService {
         const cfg = parseConfig(img);
         const created = unixSeconds(cfg.created);
         let refs = tx.tagsOf(img.id).map((r) => parseReference(r));
+        let digestRefs = img.repoDigests.map((d) => parseReference(d));
         if (filters.has('reference')) {
-          // Docker lists only the references that matched, so `images -f reference=x` shows x's rows alone.
+          // Docker lists only the references that matched, tags and digests alike, so `images x` (which filters by
+          // reference=x) shows x's rows alone and no `<none>` row for a digest in another repository.
           const patterns = filters.get('reference');
-          refs = refs.filter((r) => patterns.some((p) => matchReferenceFilter(p, r)));
-          if (refs.length === 0) continue;
+          const matches = (r: ReturnType<typeof parseReference>): boolean => patterns.some((p) => matchReferenceFilter(p, r));
+          refs = refs.filter(matches);
+          digestRefs = digestRefs.filter(matches);
+          if (refs.length === 0 && digestRefs.length === 0) continue;
         }
         const tags = refs.filter((r) => r.tag !== undefined).map((r) => familiarString(r));
         if (filters.has('dangling')) {
@@ -103,7 +107,7 @@ export class ImageService {
           Id: img.id,
           Labels: cfg.config?.Labels ?? null,
           ParentId: '',
-          RepoDigests: img.repoDigests.map((d) => familiarString(parseReference(d))),
+          RepoDigests: digestRefs.map((r) => familiarString(r)),
           RepoTags: tags,
           SharedSize: -1,
           Size: img.size,
