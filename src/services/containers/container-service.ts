@@ -78,7 +78,8 @@ export interface ContainerNetworking {
   setUp(c: ContainerRecord): Promise<{ netnsPath?: string; hostNetwork: boolean; env: string[]; release?: () => void }>;
   tearDown(containerId: string): Promise<void>;
   networkSettings(c: ContainerRecord): Record<string, unknown>;
-  summary(c: ContainerRecord): { Ports: Record<string, unknown>[]; NetworkSettings: { Networks: Record<string, unknown> } };
+  /** The `Ports` and `NetworkSettings` of `docker ps` rows, in the order of `cs`. */
+  summaries(cs: readonly ContainerRecord[]): { Ports: Record<string, unknown>[]; NetworkSettings: { Networks: Record<string, unknown> } }[];
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -772,11 +773,12 @@ export class ContainerService {
       }
       return out;
     });
+    const networking = this.#deps.networks?.summaries(rows.map((r) => r.c));
     return Promise.all(
-      rows.map(async ({ c, image }) => {
+      rows.map(async ({ c, image }, i) => {
         const size = opts.size ? await this.#size(c) : undefined;
         const row = containerSummary(c, image, now, size);
-        return this.#deps.networks ? { ...row, ...this.#deps.networks.summary(c) } : row;
+        return networking ? { ...row, ...networking[i] } : row;
       }),
     );
   }

@@ -15,6 +15,7 @@ import type {
   NetworkRecord,
   PortMapping,
   PortReserver,
+  SandboxRecord,
 } from '../../core/networks.js';
 import type { Filters } from '../../pkg/filters.js';
 import { newId } from '../../pkg/ids.js';
@@ -490,62 +491,27 @@ export class NetworkService {
 
   /** `NetworkSettings` of `docker inspect`, from the endpoints and sandbox. */
   networkSettings(c: ContainerRecord): Record<string, unknown> {
-    return this.#deps.metadata.view((tx) => {
-      const eps = tx.listEndpoints({ containerId: c.id });
-      const sandbox = tx.getSandbox(c.id);
-      const networks: Record<string, unknown> = {};
-      let primary: Record<string, unknown> | undefined;
-      const mode = networkModeOf(c.hostConfig);
-      if (mode === 'host' || mode === 'none') {
-        const net = tx.getNetworkByName(mode);
-        if (net) networks[mode] = endpointView(net, undefined, c);
-      }
-      const none = tx.getNetworkByName('none');
-      if (mode === 'bridge' && !tx.getNetworkByName('bridge') && none) {
-        // dockerd -b none shows the network asked for, attached to nothing.
-        networks['bridge'] = { ...endpointView(none, undefined, c), NetworkID: '' };
-      }
-      for (const e of eps) {
-        const net = tx.getNetwork(e.networkId);
-        if (!net) continue;
-        const view = endpointView(net, e, c);
-        networks[net.name] = view;
-        if (net.name === 'bridge') primary = view;
-      }
-      return {
-        Bridge: '',
-        SandboxID: sandbox ? c.id : '',
-        // The namespace is no file of ours (see BridgeDriver): the container's own link to it works as well.
-        SandboxKey: sandbox && c.state.pid > 0 && RUNNING.has(c.state.status) ? `/proc/${c.state.pid}/ns/net` : '',
-        HairpinMode: false,
-        LinkLocalIPv6Address: '',
-        LinkLocalIPv6PrefixLen: 0,
-        Ports: portsView(c, sandbox?.ports ?? []),
-        SecondaryIPAddresses: null,
-        SecondaryIPv6Addresses: null,
-        EndpointID: primary?.['EndpointID'] ?? '',
-        Gateway: primary?.['Gateway'] ?? '',
-        GlobalIPv6Address: '',
-        GlobalIPv6PrefixLen: 0,
-        IPAddress: primary?.['IPAddress'] ?? '',
-        IPPrefixLen: primary?.['IPPrefixLen'] ?? 0,
-        IPv6Gateway: '',
-        MacAddress: primary?.['MacAddress'] ?? '',
-        Networks: networks,
-      };
-    });
+    return this.#deps.metadata.view((tx) => settingsOf(c, lookupIn(tx)));
   }
 
-  /** `Ports` and `NetworkSettings` of a `docker ps` row. */
-  summary(c: ContainerRecord): { Ports: Record<string, unknown>[]; NetworkSettings: { Networks: Record<string, unknown> } } {
-    const settings = this.networkSettings(c);
-    const ports = this.#deps.metadata.view((tx) => tx.getSandbox(c.id)?.ports ?? []);
-    const rows: Record<string, unknown>[] = ports.map((m) => ({ IP: m.hostIp || '0.0.0.0', PrivatePort: m.containerPort, PublicPort: m.hostPort, Type: m.proto }));
-    for (const key of Object.keys(c.config.ExposedPorts ?? {})) {
-      const [p, proto] = key.split('/');
-      if (!ports.some((m) => String(m.containerPort) === p && m.proto === (proto ?? 'tcp'))) rows.push({ PrivatePort: Number(p), Type: proto ?? 'tcp' });
-    }
-    return { Ports: rows, NetworkSettings: { Networks: settings['Networks'] as Record<string, unknown> } };
+  /**
+   * `Ports` and `NetworkSettings` of `docker ps` rows: every network, endpoint and sandbox read once for the whole
+   * list, not once per container (a list of hundreds stays a handful of queries).
+   */
+  summaries(cs: readonly ContainerRecord[]): { Ports: Record<string, unknown>[]; NetworkSettings: { Networks: Record<string, unknown> } }[] {
+    return this.#deps.metadata.view((tx) => {
+      const lookup = preloaded(tx);
+      return cs.map((c) => {
+        const settings = settingsOf(c, lookup);
+        const ports = lookup.sandbox(c.id)?.ports ?? [];
+        const rows: Record<string, unknown>[] = ports.map((m: PortMapping) => ({ IP: m.hostIp || '0.0.0.0', PrivatePort: m.containerPort, PublicPort: m.hostPort, Type: m.proto }));
+        for (const key of Object.keys(c.config.ExposedPorts ?? {})) {
+          const [p, proto] = key.split('/');
+          if (!ports.some((m: PortMapping) => String(m.containerPort) === p && m.proto === (proto ?? 'tcp'))) rows.push({ PrivatePort: Number(p), Type: proto ?? 'tcp' });
+        }
+        return { Ports: rows, NetworkSettings: { Networks: settings['Networks'] as Record<string, unknown> } };
+      });
+    });
   }
 
   /** Names of the networks a container is on (the `network` filter of `ps`). */
@@ -810,6 +776,84 @@ function endpointConfig(raw: unknown, config: Record<string, unknown>, links: st
   const ip = typeof e.IPAMConfig?.IPv4Address === 'string' ? e.IPAMConfig.IPv4Address : '';
   const mac = typeof e.MacAddress === 'string' && e.MacAddress !== '' ? e.MacAddress : typeof config['MacAddress'] === 'string' ? config['MacAddress'] : '';
   return { ipv4Address: ip, aliases: stringList(e.Aliases), macAddress: mac, links: [...links, ...stringList(e.Links)] };
+}
+
+/** What building a container's NetworkSettings reads: from the store one by one, or from a list read whole. */
+interface NetworkLookup {
+  endpoints(containerId: string): EndpointRecord[];
+  sandbox(containerId: string): SandboxRecord | undefined;
+  network(id: string): NetworkRecord | undefined;
+  networkByName(name: string): NetworkRecord | undefined;
+}
+
+function lookupIn(tx: ReadTx): NetworkLookup {
+  return {
+    endpoints: (id) => tx.listEndpoints({ containerId: id }),
+    sandbox: (id) => tx.getSandbox(id),
+    network: (id) => tx.getNetwork(id),
+    networkByName: (name) => tx.getNetworkByName(name),
+  };
+}
+
+function preloaded(tx: ReadTx): NetworkLookup {
+  const nets = tx.listNetworks();
+  const byId = new Map(nets.map((n) => [n.id, n]));
+  const byName = new Map(nets.map((n) => [n.name, n]));
+  const endpoints = new Map<string, EndpointRecord[]>();
+  for (const e of tx.listEndpoints({})) endpoints.set(e.containerId, [...(endpoints.get(e.containerId) ?? []), e]);
+  const sandboxes = new Map(tx.listSandboxes().map((sb) => [sb.containerId, sb]));
+  return {
+    endpoints: (id) => endpoints.get(id) ?? [],
+    sandbox: (id) => sandboxes.get(id),
+    network: (id) => byId.get(id),
+    networkByName: (name) => byName.get(name),
+  };
+}
+
+/** `NetworkSettings` of `docker inspect` (and the rows of `docker ps`), from the endpoints and sandbox. */
+function settingsOf(c: ContainerRecord, lookup: NetworkLookup): Record<string, unknown> {
+    const eps = lookup.endpoints(c.id);
+    const sandbox = lookup.sandbox(c.id);
+    const networks: Record<string, unknown> = {};
+    let primary: Record<string, unknown> | undefined;
+    const mode = networkModeOf(c.hostConfig);
+    if (mode === 'host' || mode === 'none') {
+      const net = lookup.networkByName(mode);
+      if (net) networks[mode] = endpointView(net, undefined, c);
+    }
+    const none = lookup.networkByName('none');
+    if (mode === 'bridge' && !lookup.networkByName('bridge') && none) {
+      // dockerd -b none shows the network asked for, attached to nothing.
+      networks['bridge'] = { ...endpointView(none, undefined, c), NetworkID: '' };
+    }
+    for (const e of eps) {
+      const net = lookup.network(e.networkId);
+      if (!net) continue;
+      const view = endpointView(net, e, c);
+      networks[net.name] = view;
+      if (net.name === 'bridge') primary = view;
+    }
+    return {
+      Bridge: '',
+      SandboxID: sandbox ? c.id : '',
+      // The namespace is no file of ours (see BridgeDriver): the container's own link to it works as well.
+      SandboxKey: sandbox && c.state.pid > 0 && RUNNING.has(c.state.status) ? `/proc/${c.state.pid}/ns/net` : '',
+      HairpinMode: false,
+      LinkLocalIPv6Address: '',
+      LinkLocalIPv6PrefixLen: 0,
+      Ports: portsView(c, sandbox?.ports ?? []),
+      SecondaryIPAddresses: null,
+      SecondaryIPv6Addresses: null,
+      EndpointID: primary?.['EndpointID'] ?? '',
+      Gateway: primary?.['Gateway'] ?? '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      IPAddress: primary?.['IPAddress'] ?? '',
+      IPPrefixLen: primary?.['IPPrefixLen'] ?? 0,
+      IPv6Gateway: '',
+      MacAddress: primary?.['MacAddress'] ?? '',
+      Networks: networks,
+    };
 }
 
 /** Docker's checks of an endpoint's settings against its network. */
