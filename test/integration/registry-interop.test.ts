@@ -1,0 +1,202 @@
+// The two halves of berth's registry support against each other: berthd's registry client (driven by the docker
+// CLI) pushing to and pulling from `berth registry serve`, plain, with htpasswd, with tokens, over TLS, search,
+// and an OCI image put there by skopeo. Every registry is a child process on loopback with a temp root.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import bcrypt from 'bcryptjs';
+import { BUSYBOX_TAR, ensureBusyboxImage, useTestDaemon, type CommandResult } from '../harness.js';
+import { skopeo, startBerthRegistry, type RunningRegistry } from '../registry-peers.js';
+
+const daemon = useTestDaemon();
+let tmp: string;
+
+before(() => {
+  tmp = mkdtempSync('/tmp/bt-interop-');
+  ensureBusyboxImage();
+});
+after(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+function ok(r: CommandResult): string {
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** A registry for one describe block, stopped (by pid) after it. */
+function useRegistry(args: () => string[] = () => []): () => RunningRegistry {
+  let reg: RunningRegistry | undefined;
+  before(async () => {
+    reg = await startBerthRegistry(args());
+  });
+  after(async () => {
+    await reg?.stop();
+  });
+  return () => reg!;
+}
+
+/** A raw GET to a registry over plain HTTP (the tests' own view of what it holds). */
+function registryGet(host: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const [hostname, port] = host.split(':');
+    const req = request({ host: hostname, port: Number(port), method: 'GET', path, headers }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function htpasswdFile(name: string): string {
+  const file = join(tmp, name);
+  // `htpasswd -B` writes $2y$; bcryptjs writes $2b$ (the same hash).
+  writeFileSync(file, `alice:${bcrypt.hashSync('wonderland', 5).replace(/^\$2b\$/, '$2y$')}\n`);
+  return file;
+}
+
+describe('berthd and berth registry, no auth', () => {
+  const reg = useRegistry();
+
+  it('pushes, pushes only what is missing, and mounts across repositories', () => {
+    const ref = `${reg().host}/app/busybox:1`;
+    ok(daemon().docker(['tag', 'busybox', ref]));
+    const first = ok(daemon().docker(['push', ref]));
+    assert.match(first, /The push refers to repository \[127\.0\.0\.1:\d+\/app\/busybox\]/);
+    assert.match(first, /: Pushed/);
+    assert.match(first, /1: digest: sha256:[a-f0-9]{64} size: \d+/);
+    const again = ok(daemon().docker(['push', ref]));
+    assert.match(again, /: Layer already exists/);
+    assert.doesNotMatch(again, /Pushed/);
+    const other = `${reg().host}/other/busybox:2`;
+    ok(daemon().docker(['tag', 'busybox', other]));
+    assert.match(ok(daemon().docker(['push', other])), /Mounted from app\/busybox|Mounted from 127\.0\.0\.1:\d+\/app\/busybox/);
+  });
+
+  it('pulls by tag and by digest what it pushed, and runs it', async () => {
+    const ref = `${reg().host}/app/busybox:1`;
+    const tags = JSON.parse((await registryGet(reg().host, '/v2/app/busybox/tags/list')).body) as { tags: string[] };
+    assert.deepEqual(tags.tags, ['1']);
+    ok(daemon().docker(['rmi', ref, `${reg().host}/other/busybox:2`, 'busybox']));
+    const pulled = ok(daemon().docker(['pull', ref]));
+    assert.match(pulled, /Pull complete/);
+    const digest = /Digest: (sha256:[a-f0-9]{64})/.exec(pulled)?.[1];
+    assert.ok(digest, pulled);
+    const head = await registryGet(reg().host, '/v2/app/busybox/manifests/1', { Accept: 'application/vnd.docker.distribution.manifest.v2+json' });
+    assert.equal(head.headers['docker-content-digest'], digest);
+    assert.match(ok(daemon().docker(['run', '--rm', '--network', 'none', ref, 'echo', 'from-berth-registry'])), /from-berth-registry/);
+    ok(daemon().docker(['rmi', ref]));
+    const byDigest = ok(daemon().docker(['pull', `${reg().host}/other/busybox@${digest}`]));
+    assert.match(byDigest, new RegExp(`Digest: ${digest}`));
+    assert.match(ok(daemon().docker(['images', '--digests', '--format', '{{.Repository}} {{.Digest}}'])), new RegExp(`${reg().host}/other/busybox ${digest}`));
+    // Give busybox back its name for the tests after this one.
+    const id = ok(daemon().docker(['image', 'inspect', '--format', '{{.Id}}', `${reg().host}/other/busybox@${digest}`])).trim();
+    ok(daemon().docker(['tag', id, 'busybox']));
+  });
+
+  it('docker search lists the registry\'s catalog', () => {
+    const out = ok(daemon().docker(['search', `${reg().host}/busy`]));
+    const names = out.split('\n').slice(1).filter(Boolean).map((l) => l.split(/\s+/)[0]).sort();
+    assert.deepEqual(names, ['app/busybox', 'other/busybox']);
+    assert.match(out.split('\n')[0]!, /^NAME\s+DESCRIPTION\s+STARS\s+OFFICIAL/);
+    const none = ok(daemon().docker(['search', `${reg().host}/nothing-like-it`]));
+    assert.equal(none.split('\n').filter(Boolean).length, 1, none);
+  });
+
+  it('pulls and runs an OCI image that skopeo pushed', async () => {
+    const oci = join(tmp, 'oci-layout');
+    skopeo(['copy', `docker-archive:${BUSYBOX_TAR}`, `oci:${oci}:1`]);
+    skopeo(['copy', '--dest-tls-verify=false', `oci:${oci}:1`, `docker://${reg().host}/oci/busybox:1`]);
+    const m = await registryGet(reg().host, '/v2/oci/busybox/manifests/1', { Accept: 'application/vnd.oci.image.manifest.v1+json' });
+    assert.equal(m.status, 200);
+    assert.equal(m.headers['content-type'], 'application/vnd.oci.image.manifest.v1+json');
+    const manifest = JSON.parse(m.body) as { config: { mediaType: string }; layers: { mediaType: string }[] };
+    assert.equal(manifest.config.mediaType, 'application/vnd.oci.image.config.v1+json');
+    assert.match(manifest.layers[0]!.mediaType, /^application\/vnd\.oci\.image\.layer\.v1\.tar(\+gzip)?$/);
+    const ref = `${reg().host}/oci/busybox:1`;
+    assert.match(ok(daemon().docker(['pull', ref])), /Status: (Downloaded newer image|Image is up to date) for/);
+    assert.match(ok(daemon().docker(['run', '--rm', '--network', 'none', ref, 'echo', 'oci-ok'])), /oci-ok/);
+    ok(daemon().docker(['rmi', ref]));
+  });
+});
+
+describe('berthd and berth registry with htpasswd', () => {
+  const reg = useRegistry(() => ['--htpasswd', htpasswdFile('htpasswd')]);
+
+  it('refuses an anonymous push, logs in, pushes and pulls with the credentials', () => {
+    const ref = `${reg().host}/private/busybox:1`;
+    ok(daemon().docker(['tag', 'busybox', ref]));
+    const anon = daemon().docker(['push', ref]);
+    assert.equal(anon.code, 1);
+    assert.match(anon.stdout + anon.stderr, /no basic auth credentials/);
+    const bad = daemon().docker(['login', '-u', 'alice', '--password-stdin', reg().host], { input: 'nope\n' });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /401 Unauthorized/);
+    assert.match(ok(daemon().docker(['login', '-u', 'alice', '--password-stdin', reg().host], { input: 'wonderland\n' })), /Login Succeeded/);
+    assert.match(ok(daemon().docker(['push', ref])), /Pushed|Layer already exists/);
+    ok(daemon().docker(['rmi', ref]));
+    assert.match(ok(daemon().docker(['pull', ref])), /Status: Downloaded newer image|Image is up to date/);
+    const found = ok(daemon().docker(['search', `${reg().host}/private`]));
+    assert.match(found, /private\/busybox/);
+    ok(daemon().docker(['logout', reg().host]));
+    ok(daemon().docker(['rmi', ref]));
+    const anonPull = daemon().docker(['pull', ref]);
+    assert.equal(anonPull.code, 1);
+    assert.match(anonPull.stderr, /no basic auth credentials/);
+  });
+});
+
+describe('berthd and berth registry with token auth', () => {
+  const reg = useRegistry(() => ['--htpasswd', htpasswdFile('htpasswd-token'), '--token-auth']);
+
+  it('goes through the Bearer flow for login, push and pull', () => {
+    const ref = `${reg().host}/tok/busybox:1`;
+    ok(daemon().docker(['tag', 'busybox', ref]));
+    const anon = daemon().docker(['push', ref]);
+    assert.equal(anon.code, 1);
+    assert.match(anon.stdout + anon.stderr, /unauthorized|insufficient_scope|authentication required/);
+    const bad = daemon().docker(['login', '-u', 'alice', '--password-stdin', reg().host], { input: 'nope\n' });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /unauthorized/);
+    assert.match(ok(daemon().docker(['login', '-u', 'alice', '--password-stdin', reg().host], { input: 'wonderland\n' })), /Login Succeeded/);
+    assert.match(ok(daemon().docker(['push', ref])), /digest: sha256:/);
+    ok(daemon().docker(['rmi', ref]));
+    assert.match(ok(daemon().docker(['pull', ref])), /Status: Downloaded newer image|Image is up to date/);
+    ok(daemon().docker(['logout', reg().host]));
+    ok(daemon().docker(['rmi', ref]));
+  });
+});
+
+/** A throwaway CA and a server certificate for `ip` signed by it, in a temp directory. */
+function makeCerts(dir: string, ip: string): { ca: string; cert: string; key: string } {
+  const openssl = (args: string[]): void => {
+    const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
+  };
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=berth interop test CA']);
+  writeFileSync(join(dir, 'server.ext'), `subjectAltName=IP:${ip}\n`);
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server-key.pem', '-out', 'server.csr', '-subj', `/CN=${ip}`]);
+  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', 'server-cert.pem', '-days', '2', '-extfile', 'server.ext']);
+  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server-cert.pem'), key: join(dir, 'server-key.pem') };
+}
+
+describe('berthd and berth registry over TLS on loopback', () => {
+  const reg = useRegistry(() => {
+    const certs = makeCerts(mkdtempSync(join(tmp, 'tls-')), '127.0.0.1');
+    return ['--tls-cert', certs.cert, '--tls-key', certs.key];
+  });
+
+  it('pushes and pulls over HTTPS without verification (loopback is insecure by default)', () => {
+    const ref = `${reg().host}/tls/busybox:1`;
+    ok(daemon().docker(['tag', 'busybox', ref]));
+    assert.match(ok(daemon().docker(['push', ref])), /digest: sha256:/);
+    ok(daemon().docker(['rmi', ref]));
+    assert.match(ok(daemon().docker(['pull', ref])), /Status: Downloaded newer image|Image is up to date/);
+    ok(daemon().docker(['rmi', ref]));
+  });
+});
