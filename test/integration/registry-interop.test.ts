@@ -145,9 +145,14 @@ describe('berthd and berth registry with htpasswd', () => {
     assert.match(found, /private\/busybox/);
     ok(daemon().docker(['logout', reg().host]));
     ok(daemon().docker(['rmi', ref]));
-    const anonPull = daemon().docker(['pull', ref]);
+    // dockerd answers a refused pull with a 500, not a 401 (on which the docker CLI would prompt for a Hub login).
+    const anonPull = daemon().docker(['pull', ref], { timeoutMs: 20_000 });
+    assert.doesNotMatch(anonPull.stdout, /Login prior to pull/);
     assert.equal(anonPull.code, 1);
-    assert.match(anonPull.stderr, /no basic auth credentials/);
+    assert.match(anonPull.stderr, /^Error response from daemon: .*no basic auth credentials/m);
+    const anonRun = daemon().docker(['run', '--rm', '--network', 'none', ref, 'true'], { timeoutMs: 20_000 });
+    assert.equal(anonRun.code, 125);
+    assert.match(anonRun.stderr, /no basic auth credentials/);
   });
 });
 
@@ -169,6 +174,9 @@ describe('berthd and berth registry with token auth', () => {
     assert.match(ok(daemon().docker(['pull', ref])), /Status: Downloaded newer image|Image is up to date/);
     ok(daemon().docker(['logout', reg().host]));
     ok(daemon().docker(['rmi', ref]));
+    const anonPull = daemon().docker(['pull', ref], { timeoutMs: 20_000 });
+    assert.equal(anonPull.code, 1);
+    assert.match(anonPull.stderr, /^Error response from daemon: .*(unauthorized|denied)/m);
   });
 });
 

@@ -4,7 +4,7 @@
  * {username, password, serveraddress, identitytoken, registrytoken}) or, for /auth, as the JSON body.
  */
 import type { ServerResponse } from 'node:http';
-import { InvalidArgumentError } from '../../core/errdefs.js';
+import { InternalError, InvalidArgumentError, UnauthorizedError } from '../../core/errdefs.js';
 import type { RegistryCredentials } from '../../core/registry.js';
 import { isDigest } from '../../pkg/digest.js';
 import { DEFAULT_DOMAIN, parseReference, toDockerRef, withTag, type ImageReference } from '../../pkg/reference.js';
@@ -43,10 +43,19 @@ export async function pull(deps: RegistryDeps, ctx: RequestContext): Promise<voi
   try {
     await pullImage(deps, ref, stream.emit, { credentials: registryAuth(ctx), allTags, signal: ctx.signal });
   } catch (err) {
-    if (!stream.started()) throw err;
+    if (!stream.started()) throw unchallenged(err);
     stream.fail(err);
   }
   stream.end();
+}
+
+/**
+ * A registry's refusal of a pull is not the Engine API's 401: dockerd answers it as an unknown error (500), and
+ * the docker CLI takes a 401 from the daemon as its cue to prompt for a Docker Hub login and retry, which would
+ * hang a script on a terminal-less stdin (dockerd's translatePullError leaves these errors Unknown).
+ */
+function unchallenged(err: unknown): unknown {
+  return err instanceof UnauthorizedError ? new InternalError(err.message, { cause: err }) : err;
 }
 
 async function push(deps: RegistryDeps, ctx: RequestContext, gzipLevel: number | undefined): Promise<void> {
