@@ -99,7 +99,7 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
     hostResolvConf: '/etc/resolv.conf',
   });
   await networks.init();
-  const registry = { ...store, registry: new RegistryClient({ insecureRegistries: config.insecureRegistries, mirrors: config.registryMirrors }) };
+  const registry = { ...store, registry: new RegistryClient({ insecureRegistries: config.insecureRegistries, mirrors: config.registryMirrors, ...(config.registryCertsDir !== undefined ? { certsDir: config.registryCertsDir } : {}) }) };
   const containers = new ContainerService({
     networks,
     events,

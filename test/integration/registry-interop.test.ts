@@ -3,23 +3,25 @@
 // and an OCI image put there by skopeo. Every registry is a child process on loopback with a temp root.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
-import { BUSYBOX_TAR, ensureBusyboxImage, useTestDaemon, type CommandResult } from '../harness.js';
+import { BUSYBOX_TAR, ensureBusyboxImage, leftovers, networkLeftovers, startTestDaemon, useTestDaemon, type CommandResult } from '../harness.js';
 import { skopeo, startBerthRegistry, type RunningRegistry } from '../registry-peers.js';
 
-const daemon = useTestDaemon();
-let tmp: string;
+const tmp = mkdtempSync('/tmp/bt-interop-');
+/** berthd's `--registry-certs-dir` (dockerd's /etc/docker/certs.d), private to this file. */
+const certsDir = join(tmp, 'certs.d');
+mkdirSync(certsDir);
+const daemon = useTestDaemon({ extraArgs: ['--registry-certs-dir', certsDir] });
 
 before(() => {
-  tmp = mkdtempSync('/tmp/bt-interop-');
   ensureBusyboxImage();
 });
 after(() => {
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  rmSync(tmp, { recursive: true, force: true });
 });
 
 function ok(r: CommandResult): string {
@@ -196,15 +198,62 @@ function makeCerts(dir: string, ip: string): { ca: string; cert: string; key: st
 describe('berthd and berth registry over TLS on loopback', () => {
   const reg = useRegistry(() => {
     const certs = makeCerts(mkdtempSync(join(tmp, 'tls-')), '127.0.0.1');
-    return ['--tls-cert', certs.cert, '--tls-key', certs.key];
+    return ['--tls-cert', certs.cert, '--tls-key', certs.key, '--htpasswd', htpasswdFile('htpasswd-tls'), '--token-auth'];
   });
 
-  it('pushes and pulls over HTTPS without verification (loopback is insecure by default)', () => {
+  it('logs in, pushes and pulls over HTTPS without verification (loopback is insecure by default), tokens included', () => {
     const ref = `${reg().host}/tls/busybox:1`;
     ok(daemon().docker(['tag', 'busybox', ref]));
+    // The token realm is https://127.0.0.1:P/token: the same unverified TLS as the registry it serves.
+    assert.match(ok(daemon().docker(['login', '-u', 'alice', '--password-stdin', reg().host], { input: 'wonderland\n' })), /Login Succeeded/);
     assert.match(ok(daemon().docker(['push', ref])), /digest: sha256:/);
     ok(daemon().docker(['rmi', ref]));
     assert.match(ok(daemon().docker(['pull', ref])), /Status: Downloaded newer image|Image is up to date/);
+    ok(daemon().docker(['logout', reg().host]));
     ok(daemon().docker(['rmi', ref]));
+  });
+});
+
+describe('berthd and berth registry over TLS on a non-loopback address', () => {
+  // The test daemon's own bridge address: local, made by this test, and not insecure by default as 127/8 is.
+  const ip = (): string => daemon().net.bip.replace(/\/\d+$/, '');
+  let ca = '';
+  let reg: RunningRegistry | undefined;
+  before(async () => {
+    const certs = makeCerts(mkdtempSync(join(tmp, 'tls-')), ip());
+    ca = certs.ca;
+    reg = await startBerthRegistry(['--tls-cert', certs.cert, '--tls-key', certs.key], { ip: ip() });
+  });
+  after(async () => {
+    await reg?.stop();
+  });
+
+  it('refuses an unknown CA, then verifies with the CA from the certs directory', () => {
+    const ref = `${reg!.host}/verified/busybox:1`;
+    ok(daemon().docker(['tag', 'busybox', ref]));
+    const refused = daemon().docker(['push', ref]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, new RegExp(`Get "https://${ip().replace(/\./g, '\\.')}:\\d+/v2/": tls: failed to verify certificate: x509: certificate signed by unknown authority`));
+    mkdirSync(join(certsDir, reg!.host));
+    copyFileSync(ca, join(certsDir, reg!.host, 'ca.crt'));
+    assert.match(ok(daemon().docker(['push', ref])), /digest: sha256:/);
+    ok(daemon().docker(['rmi', ref]));
+    assert.match(ok(daemon().docker(['pull', ref])), /Status: (Downloaded newer image|Image is up to date)/);
+    ok(daemon().docker(['rmi', ref]));
+  });
+
+  it('skips verification for a registry given with --insecure-registry', async () => {
+    // A second berthd, told the registry is insecure and given no CA: it pulls (and runs) what the first pushed.
+    const other = await startTestDaemon({ loadBusybox: false, extraArgs: ['--insecure-registry', reg!.host] });
+    try {
+      const ref = `${reg!.host}/verified/busybox:1`;
+      assert.match(ok(other.docker(['pull', ref])), /Pull complete/);
+      assert.match(ok(other.docker(['run', '--rm', '--network', 'none', ref, 'echo', 'insecure-ok'])), /insecure-ok/);
+    } finally {
+      const root = other.root;
+      await other.stop();
+      assert.deepEqual(leftovers(root), { mounts: [], pids: [] });
+      assert.deepEqual(networkLeftovers(other.net), { links: [], rules: [] });
+    }
   });
 });
