@@ -11,6 +11,8 @@ import bcrypt from 'bcryptjs';
 import { BUSYBOX_TAR, ensureBusyboxImage, leftovers, networkLeftovers, startTestDaemon, useTestDaemon, type CommandResult } from '../harness.js';
 import { skopeo, startBerthRegistry, type RunningRegistry } from '../registry-peers.js';
 
+// docker build through the classic builder (berth has no BuildKit).
+process.env['DOCKER_BUILDKIT'] = '0';
 const tmp = mkdtempSync('/tmp/bt-interop-');
 /** berthd's `--registry-certs-dir` (dockerd's /etc/docker/certs.d), private to this file. */
 const certsDir = join(tmp, 'certs.d');
@@ -145,7 +147,14 @@ describe('berthd and berth registry with htpasswd', () => {
     assert.match(ok(daemon().docker(['pull', ref])), /Status: Downloaded newer image|Image is up to date/);
     const found = ok(daemon().docker(['search', `${reg().host}/private`]));
     assert.match(found, /private\/busybox/);
+    // A build's --pull takes the credentials the docker CLI sends in X-Registry-Config.
+    const built = ok(daemon().docker(['build', '--pull', '-t', 'interop/private-child', '-'], { input: `FROM ${ref}\nLABEL from=private\n` }));
+    assert.match(built, /Status: (Image is up to date|Downloaded newer image) for 127\.0\.0\.1:\d+\/private\/busybox:1/);
+    ok(daemon().docker(['rmi', 'interop/private-child']));
     ok(daemon().docker(['logout', reg().host]));
+    const refused = daemon().docker(['build', '--pull', '-'], { input: `FROM ${ref}\n` });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /no basic auth credentials/);
     ok(daemon().docker(['rmi', ref]));
     // dockerd answers a refused pull with a 500, not a 401 (on which the docker CLI would prompt for a Hub login).
     const anonPull = daemon().docker(['pull', ref], { timeoutMs: 20_000 });
@@ -255,5 +264,53 @@ describe('berthd and berth registry over TLS on a non-loopback address', () => {
       assert.deepEqual(leftovers(root), { mounts: [], pids: [] });
       assert.deepEqual(networkLeftovers(other.net), { links: [], rules: [] });
     }
+  });
+});
+
+describe('build pulls the images it starts from', () => {
+  const reg = useRegistry();
+
+  it('pulls a missing FROM image, uses the local one, and re-pulls with --pull', () => {
+    const base = `${reg().host}/base/img:1`;
+    const build = (args: string[], dockerfile: string): string => ok(daemon().docker(['build', ...args, '-'], { input: dockerfile, timeoutMs: 120_000 }));
+    build(['-t', base], 'FROM busybox\nRUN echo v1 > /v\n');
+    const v1 = ok(daemon().docker(['image', 'inspect', '--format', '{{.Id}}', base])).trim();
+    ok(daemon().docker(['push', base]));
+    ok(daemon().docker(['rmi', base]));
+
+    // Missing here: the classic builder pulls it, with the pull's progress in the build output.
+    const first = build(['-t', 'interop/child'], `FROM ${base}\nRUN cat /v\n`);
+    assert.match(first, /Step 1\/2 : FROM 127\.0\.0\.1:\d+\/base\/img:1/);
+    assert.match(first, /Pulling from base\/img|Pulling from 127\.0\.0\.1:\d+\/base\/img/);
+    // Its layers may still be here (the build cache keeps the RUN layer of the image built above).
+    assert.match(first, /: (Pull complete|Already exists)/);
+    assert.match(first, /Status: Downloaded newer image for 127\.0\.0\.1:\d+\/base\/img:1/);
+    assert.match(first, /\nv1\n/);
+    assert.equal(ok(daemon().docker(['image', 'inspect', '--format', '{{.Id}}', base])).trim(), v1);
+
+    // The registry's tag moves on to v2; the local tag stays on v1.
+    build(['-t', base], 'FROM busybox\nRUN echo v2 > /v\n');
+    ok(daemon().docker(['push', base]));
+    ok(daemon().docker(['tag', v1, base]));
+    const local = build(['--no-cache'], `FROM ${base}\nRUN cat /v\n`);
+    assert.doesNotMatch(local, /Pulling from/);
+    assert.match(local, /\nv1\n/);
+    const pulled = build(['--pull', '--no-cache'], `FROM ${base}\nRUN cat /v\n`);
+    assert.match(pulled, /Status: Downloaded newer image for 127\.0\.0\.1:\d+\/base\/img:1/);
+    assert.match(pulled, /\nv2\n/);
+    // -q keeps the pull's progress out of the output.
+    const quiet = build(['-q', '--pull'], `FROM ${base}\nLABEL quiet=1\n`);
+    assert.match(quiet.trim(), /^sha256:[a-f0-9]{64}$/);
+    ok(daemon().docker(['rmi', 'interop/child', base, v1]));
+  });
+
+  it('says what the registry says when the FROM image is not there', () => {
+    const r = daemon().docker(['build', '-'], { input: `FROM ${reg().host}/base/nope:1\n` });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /manifest for 127\.0\.0\.1:\d+\/base\/nope:1 not found: manifest unknown: manifest unknown/);
+    // --pull of a Docker Hub image cannot reach Docker Hub here: it fails in Go's words instead of using the local copy.
+    const hub = daemon().docker(['build', '--pull', '-'], { input: 'FROM busybox\n' });
+    assert.equal(hub.code, 1);
+    assert.match(hub.stderr, /registry-1\.docker\.io/);
   });
 });

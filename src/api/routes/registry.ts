@@ -117,6 +117,29 @@ export function registryAuth(ctx: RequestContext): RegistryCredentials | undefin
   }
 }
 
+/**
+ * Decodes `X-Registry-Config` (what the docker CLI sends with a build: base64url JSON of every stored
+ * credential, keyed by server address) into a lookup by registry host. Undecodable means none, as dockerd.
+ */
+export function registryConfigAuth(header: string | string[] | undefined): (domain: string) => RegistryCredentials | undefined {
+  const byHost = new Map<string, RegistryCredentials>();
+  if (typeof header === 'string' && header !== '') {
+    try {
+      const json = JSON.parse(Buffer.from(header.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')) as unknown;
+      if (typeof json === 'object' && json !== null) {
+        for (const [server, entry] of Object.entries(json as Record<string, unknown>)) {
+          if (typeof entry !== 'object' || entry === null) continue;
+          const creds = credentialsOf(entry as Record<string, unknown>);
+          if (creds !== undefined) byHost.set(registryHost(server), creds);
+        }
+      }
+    } catch {
+      // Anonymous, as dockerd treats a header it cannot read.
+    }
+  }
+  return (domain) => byHost.get(domain);
+}
+
 function credentialsOf(o: Record<string, unknown>): RegistryCredentials | undefined {
   const str = (k: string): string | undefined => (typeof o[k] === 'string' && o[k] !== '' ? o[k] : undefined);
   let username = str('username');
