@@ -52,10 +52,11 @@ function stopper(child: ChildProcess, cleanup: () => void): () => Promise<void> 
  * Starts `berth registry serve --addr 127.0.0.1:0` with extra flags; resolves once it reports its address.
  * `root` defaults to a fresh temporary directory, removed on stop (a given root is left alone).
  */
-export async function startBerthRegistry(extraArgs: string[] = [], opts: { root?: string; quiet?: boolean } = {}): Promise<RunningRegistry> {
+export async function startBerthRegistry(extraArgs: string[] = [], opts: { root?: string; quiet?: boolean; ip?: string } = {}): Promise<RunningRegistry> {
+  const ip = opts.ip ?? '127.0.0.1';
   const ownRoot = opts.root === undefined;
   const root = opts.root ?? mkdtempSync('/tmp/bt-registry-');
-  const child = spawn(process.execPath, [join(REPO, 'bin/berth'), 'registry', 'serve', '--addr', '127.0.0.1:0', '--root', root, ...(opts.quiet === false ? [] : ['-q']), ...extraArgs], {
+  const child = spawn(process.execPath, [join(REPO, 'bin/berth'), 'registry', 'serve', '--addr', `${ip}:0`, '--root', root, ...(opts.quiet === false ? [] : ['-q']), ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -63,7 +64,7 @@ export async function startBerthRegistry(extraArgs: string[] = [], opts: { root?
     const timer = setTimeout(() => reject(new Error(`berth registry did not start: ${stderr}`)), 15_000);
     child.stderr!.on('data', (b: Buffer) => {
       stderr += b.toString();
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(stderr);
+      const m = new RegExp(`listening on ${ip.replace(/\./g, '\\.')}:(\\d+)`).exec(stderr);
       if (m) {
         clearTimeout(timer);
         resolve(Number(m[1]));
@@ -78,7 +79,7 @@ export async function startBerthRegistry(extraArgs: string[] = [], opts: { root?
     if (ownRoot) rmSync(root, { recursive: true, force: true });
     throw e;
   });
-  return { host: `127.0.0.1:${port}`, port, root, pid: child.pid!, stop: stopper(child, () => ownRoot && rmSync(root, { recursive: true, force: true })) };
+  return { host: `${ip}:${port}`, port, root, pid: child.pid!, stop: stopper(child, () => ownRoot && rmSync(root, { recursive: true, force: true })) };
 }
 
 /** Starts distribution's `docker-registry serve` with a filesystem root and deletion enabled. */

@@ -17,6 +17,8 @@ export interface DaemonConfig {
   tls?: { ca: string; cert: string; key: string; verify: boolean };
   /** `--insecure-registry`: registries (host[:port] or CIDR) reached over HTTP or unverified TLS. */
   insecureRegistries: string[];
+  /** `--registry-certs-dir`: per-registry CAs and client certificates (`<dir>/<host:port>/ca.crt`, as dockerd's certs.d). */
+  registryCertsDir?: string;
   /** `--registry-mirror`: mirrors of Docker Hub, tried first. */
   registryMirrors: string[];
 }
@@ -38,6 +40,7 @@ Options:
   -l, --log-level string       Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -D, --debug                  Enable debug mode
   -p, --pidfile string         Path to use for daemon PID file (default "/run/berth/berthd.pid")
+      --registry-certs-dir string  Per-registry TLS certificates, <dir>/<host:port>/ca.crt (default "/etc/docker/certs.d")
       --registry-mirror list   Preferred registry mirror
       --tls                    Use TLS; implied by --tlsverify
       --tlscacert string       Trust certs signed only by this CA
@@ -68,6 +71,7 @@ export function parseDaemonArgs(argv: string[]): ParsedArgs {
       'default-address-pool': { type: 'string', multiple: true },
       'insecure-registry': { type: 'string', multiple: true },
       'registry-mirror': { type: 'string', multiple: true },
+      'registry-certs-dir': { type: 'string' },
       tls: { type: 'boolean' },
       tlsverify: { type: 'boolean' },
       tlscacert: { type: 'string' },
@@ -96,6 +100,7 @@ export function parseDaemonArgs(argv: string[]): ParsedArgs {
     defaultAddressPools: values['default-address-pool'] ?? ['base=10.214.0.0/16,size=24'],
     insecureRegistries: (values['insecure-registry'] ?? []).map(validateRegistry),
     registryMirrors: (values['registry-mirror'] ?? []).map(validateMirror),
+    ...(values['registry-certs-dir'] !== undefined ? { registryCertsDir: values['registry-certs-dir'] } : {}),
   };
   if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(config.bridge)) throw new Error(`invalid bridge name: ${config.bridge}`);
   if (useTls) {

@@ -99,7 +99,7 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
     hostResolvConf: '/etc/resolv.conf',
   });
   await networks.init();
-  const registry = { ...store, registry: new RegistryClient({ insecureRegistries: config.insecureRegistries, mirrors: config.registryMirrors }) };
+  const registry = { ...store, registry: new RegistryClient({ insecureRegistries: config.insecureRegistries, mirrors: config.registryMirrors, ...(config.registryCertsDir !== undefined ? { certsDir: config.registryCertsDir } : {}) }) };
   const containers = new ContainerService({
     networks,
     events,
@@ -120,7 +120,7 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
 
   const buildDir = join(config.dataRoot, 'build');
   // Scratch space of builds cut short by a crash; cache mounts (build/cache-mounts) are kept.
-  const builder = new Builder({ ...store, runtime, workDir: buildDir, cgroupParent: config.cgroupParent, cgroupV2, hostResolvConf: '/etc/resolv.conf' });
+  const builder = new Builder({ ...store, runtime, workDir: buildDir, cgroupParent: config.cgroupParent, cgroupV2, hostResolvConf: '/etc/resolv.conf', registry: registry.registry });
   await builder.cleanupScratch();
 
   const execs = new ExecService({ host: containers, events, log });

@@ -10,6 +10,13 @@ describe('berthd registry flags', () => {
     assert.deepEqual(parsed.kind === 'run' && parsed.config.registryMirrors, ['https://mirror.local']);
   });
 
+  it('takes --registry-certs-dir (dockerd reads /etc/docker/certs.d; berthd can be pointed elsewhere)', () => {
+    const parsed = parseDaemonArgs(['--registry-certs-dir', '/tmp/certs.d']);
+    assert.equal(parsed.kind === 'run' && parsed.config.registryCertsDir, '/tmp/certs.d');
+    const plain = parseDaemonArgs([]);
+    assert.equal(plain.kind === 'run' && plain.config.registryCertsDir, undefined);
+  });
+
   it('refuses a mirror with a path or another scheme, in dockerd\'s words', () => {
     assert.throws(() => parseDaemonArgs(['--registry-mirror', 'https://mirror.local/v2/']), /invalid mirror: path, query, or fragment/);
     assert.throws(() => parseDaemonArgs(['--registry-mirror', 'ftp://mirror.local']), /invalid mirror: unsupported scheme "ftp"/);

@@ -7,6 +7,7 @@ import { BuildError, type Builder } from '../../services/build/builder.js';
 import type { Ulimit } from '../../services/containers/host-config.js';
 import { boolParam, drained, readJson, requireResponse, sendJson, type RequestContext } from '../http-context.js';
 import type { Route } from '../router.js';
+import { registryConfigAuth } from './registry.js';
 
 /** Largest remote context (`remote=<url>`) berth fetches. */
 const MAX_REMOTE_BYTES = 512 * 1024 * 1024;
@@ -64,7 +65,7 @@ async function build(builder: Builder, ctx: RequestContext): Promise<void> {
     queue = queue.then(() => write(msg));
   };
   try {
-    const id = await builder.build(body, { ...opts, signal: ctx.signal }, { stream: (text) => send({ stream: text }), aux: (value) => send({ aux: value }) });
+    const id = await builder.build(body, { ...opts, signal: ctx.signal }, { stream: (text) => send({ stream: text }), aux: (value) => send({ aux: value }), progress: (msg) => send(msg) });
     if (opts.quiet) send({ stream: `${id}\n` });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -128,6 +129,7 @@ function parseBuildQuery(ctx: RequestContext): Omit<BuildOptions, 'signal'> {
     shmSize: shm,
     ulimits,
     secrets: parseSecrets(ctx.req.headers['x-berth-build-secrets']),
+    credentialsFor: registryConfigAuth(ctx.req.headers['x-registry-config']),
     ...(q.get('berth-sync') ? { syncKey: q.get('berth-sync') as string } : {}),
   };
 }

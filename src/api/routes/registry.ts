@@ -4,7 +4,7 @@
  * {username, password, serveraddress, identitytoken, registrytoken}) or, for /auth, as the JSON body.
  */
 import type { ServerResponse } from 'node:http';
-import { InvalidArgumentError } from '../../core/errdefs.js';
+import { InternalError, InvalidArgumentError, UnauthorizedError } from '../../core/errdefs.js';
 import type { RegistryCredentials } from '../../core/registry.js';
 import { isDigest } from '../../pkg/digest.js';
 import { DEFAULT_DOMAIN, parseReference, toDockerRef, withTag, type ImageReference } from '../../pkg/reference.js';
@@ -43,10 +43,19 @@ export async function pull(deps: RegistryDeps, ctx: RequestContext): Promise<voi
   try {
     await pullImage(deps, ref, stream.emit, { credentials: registryAuth(ctx), allTags, signal: ctx.signal });
   } catch (err) {
-    if (!stream.started()) throw err;
+    if (!stream.started()) throw unchallenged(err);
     stream.fail(err);
   }
   stream.end();
+}
+
+/**
+ * A registry's refusal of a pull is not the Engine API's 401: dockerd answers it as an unknown error (500), and
+ * the docker CLI takes a 401 from the daemon as its cue to prompt for a Docker Hub login and retry, which would
+ * hang a script on a terminal-less stdin (dockerd's translatePullError leaves these errors Unknown).
+ */
+function unchallenged(err: unknown): unknown {
+  return err instanceof UnauthorizedError ? new InternalError(err.message, { cause: err }) : err;
 }
 
 async function push(deps: RegistryDeps, ctx: RequestContext, gzipLevel: number | undefined): Promise<void> {
@@ -106,6 +115,29 @@ export function registryAuth(ctx: RequestContext): RegistryCredentials | undefin
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Decodes `X-Registry-Config` (what the docker CLI sends with a build: base64url JSON of every stored
+ * credential, keyed by server address) into a lookup by registry host. Undecodable means none, as dockerd.
+ */
+export function registryConfigAuth(header: string | string[] | undefined): (domain: string) => RegistryCredentials | undefined {
+  const byHost = new Map<string, RegistryCredentials>();
+  if (typeof header === 'string' && header !== '') {
+    try {
+      const json = JSON.parse(Buffer.from(header.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')) as unknown;
+      if (typeof json === 'object' && json !== null) {
+        for (const [server, entry] of Object.entries(json as Record<string, unknown>)) {
+          if (typeof entry !== 'object' || entry === null) continue;
+          const creds = credentialsOf(entry as Record<string, unknown>);
+          if (creds !== undefined) byHost.set(registryHost(server), creds);
+        }
+      }
+    } catch {
+      // Anonymous, as dockerd treats a header it cannot read.
+    }
+  }
+  return (domain) => byHost.get(domain);
 }
 
 function credentialsOf(o: Record<string, unknown>): RegistryCredentials | undefined {

@@ -21,6 +21,8 @@ export interface HttpRequest {
   signal?: AbortSignal | undefined;
   /** Accept any TLS certificate (an insecure registry served over TLS). */
   insecureTls?: boolean;
+  /** The host's own TLS agent (its CAs and client certificate from the certs directory). */
+  tlsAgent?: https.Agent | undefined;
 }
 
 /**
@@ -31,7 +33,7 @@ export function send(req: HttpRequest): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const isHttps = req.url.protocol === 'https:';
     const lib = isHttps ? https : http;
-    const agent = isHttps ? (req.insecureTls ? agents.httpsInsecure : agents.https) : agents.http;
+    const agent = isHttps ? (req.insecureTls ? agents.httpsInsecure : (req.tlsAgent ?? agents.https)) : agents.http;
     const headers: Record<string, string> = { 'User-Agent': 'berth', ...(req.headers ?? {}) };
     if (Buffer.isBuffer(req.body)) headers['Content-Length'] = String(req.body.length);
     const r = lib.request(req.url, { method: req.method, headers, agent, signal: req.signal });
@@ -90,6 +92,15 @@ function describe(err: Error & { code?: string; hostname?: string }): string {
       return 'dial tcp: connect: network is unreachable';
     case 'ECONNRESET':
       return 'read: connection reset by peer';
+    // Node's certificate verdicts in Go's words (dockerd's), which users search for.
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+      return 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
+    case 'CERT_HAS_EXPIRED':
+    case 'CERT_NOT_YET_VALID':
+      return 'tls: failed to verify certificate: x509: certificate has expired or is not yet valid';
     default:
       return err.message;
   }

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Agent } from 'node:https';
 import { InvalidArgumentError, NotFoundError, UnauthorizedError, UnavailableError, ForbiddenError } from '../../core/errdefs.js';
 import {
   MEDIA_TYPE_DOCKER_MANIFEST,
@@ -16,6 +17,7 @@ import { MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST } from '../../core/images
 import { DigestCounter, isDigest, sha256Digest, type Digest } from '../../pkg/digest.js';
 import { parseChallenges, type Challenge } from './auth-challenge.js';
 import { discard, readBody, send } from './http.js';
+import { certsDirAgent, DEFAULT_CERTS_DIR } from './certs-dir.js';
 
 const MANIFEST_ACCEPT = [MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST_LIST, MEDIA_TYPE_OCI_MANIFEST, MEDIA_TYPE_OCI_INDEX].join(', ');
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
@@ -29,6 +31,8 @@ export interface RegistryClientOptions {
   insecureRegistries?: readonly string[];
   /** `--registry-mirror`: URLs tried first for docker.io. */
   mirrors?: readonly string[];
+  /** `--registry-certs-dir`: per-registry CAs and client certificates, `<dir>/<host:port>/` (dockerd's certs.d). */
+  certsDir?: string;
   now?: () => number;
 }
 
@@ -36,6 +40,8 @@ interface Endpoint {
   /** `http://127.0.0.1:5000` or `https://registry-1.docker.io`. */
   base: string;
   insecureTls: boolean;
+  /** A secure host's agent with the CAs and client certificate of its certs directory, if it has any. */
+  tlsAgent?: Agent | undefined;
 }
 
 interface CachedToken {
@@ -50,6 +56,7 @@ interface CachedToken {
 export class RegistryClient implements Registry {
   readonly #insecure: readonly string[];
   readonly #mirrors: readonly string[];
+  readonly #certsDir: string;
   readonly #now: () => number;
   readonly #endpoints = new Map<string, Promise<Endpoint>>();
   readonly #challenges = new Map<string, Challenge[]>();
@@ -58,6 +65,7 @@ export class RegistryClient implements Registry {
   constructor(opts: RegistryClientOptions = {}) {
     this.#insecure = opts.insecureRegistries ?? [];
     this.#mirrors = (opts.mirrors ?? []).map((m) => m.replace(/\/+$/, ''));
+    this.#certsDir = opts.certsDir ?? DEFAULT_CERTS_DIR;
     this.#now = opts.now ?? Date.now;
   }
 
@@ -269,7 +277,7 @@ export class RegistryClient implements Registry {
   async login(domain: string, opts: CallOptions): Promise<LoginResult> {
     const endpoint = await this.#endpoint(domain, opts.signal);
     const url = `${endpoint.base}/v2/`;
-    const ping = await send({ method: 'GET', url: new URL(url), signal: opts.signal, insecureTls: endpoint.insecureTls });
+    const ping = await send({ method: 'GET', url: new URL(url), signal: opts.signal, insecureTls: endpoint.insecureTls, tlsAgent: endpoint.tlsAgent });
     discard(ping);
     if (ping.statusCode === 200) return { status: 'Login Succeeded' };
     if (ping.statusCode !== 401) throw new UnavailableError(`login attempt to ${url} failed with status: ${statusLine(ping)}`);
@@ -278,14 +286,14 @@ export class RegistryClient implements Registry {
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     if (bearer) {
       const token = await this.#fetchToken(bearer, [], opts.credentials, opts.signal, url, true);
-      const res = await send({ method: 'GET', url: new URL(url), headers: { Authorization: token.header }, signal: opts.signal, insecureTls: endpoint.insecureTls });
+      const res = await send({ method: 'GET', url: new URL(url), headers: { Authorization: token.header }, signal: opts.signal, insecureTls: endpoint.insecureTls, tlsAgent: endpoint.tlsAgent });
       discard(res);
       if (res.statusCode !== 200) throw new UnauthorizedError(`login attempt to ${url} failed with status: ${statusLine(res)}`);
       return { status: 'Login Succeeded', ...(token.refresh ? { identityToken: token.refresh } : {}) };
     }
     const header = basicHeader(opts.credentials);
     if (header === undefined) throw new UnauthorizedError('no basic auth credentials');
-    const res = await send({ method: 'GET', url: new URL(url), headers: { Authorization: header }, signal: opts.signal, insecureTls: endpoint.insecureTls });
+    const res = await send({ method: 'GET', url: new URL(url), headers: { Authorization: header }, signal: opts.signal, insecureTls: endpoint.insecureTls, tlsAgent: endpoint.tlsAgent });
     discard(res);
     if (res.statusCode !== 200) throw new UnauthorizedError(`login attempt to ${url} failed with status: ${statusLine(res)}`);
     return { status: 'Login Succeeded' };
@@ -299,7 +307,7 @@ export class RegistryClient implements Registry {
     const headers: Record<string, string> = {};
     const basic = basicHeader(opts.credentials);
     if (basic) headers['Authorization'] = basic;
-    const res = await send({ method: 'GET', url, headers, signal: opts.signal, insecureTls: endpoint.insecureTls });
+    const res = await send({ method: 'GET', url, headers, signal: opts.signal, insecureTls: endpoint.insecureTls, tlsAgent: endpoint.tlsAgent });
     if (res.statusCode !== 200) {
       discard(res);
       throw new UnavailableError(`Unexpected status code ${res.statusCode ?? 0}`);
@@ -345,7 +353,7 @@ export class RegistryClient implements Registry {
     const key = `${repo.domain}|${scopes.join(' ')}|${credentialKey(opts.credentials)}`;
     const attempt = async (auth: string | undefined): Promise<IncomingMessage> => {
       const headers = { ...(opts.headers ?? {}), ...(auth ? { Authorization: auth } : {}) };
-      let res = await send({ method, url, headers, body: opts.body, signal: opts.signal, insecureTls: endpoint.insecureTls });
+      let res = await send({ method, url, headers, body: opts.body, signal: opts.signal, insecureTls: endpoint.insecureTls, tlsAgent: endpoint.tlsAgent });
       for (let hops = 0; opts.followRedirects && hops < 5 && [301, 302, 303, 307, 308].includes(res.statusCode ?? 0); hops++) {
         const loc = res.headers['location'];
         discard(res);
@@ -353,7 +361,7 @@ export class RegistryClient implements Registry {
         const next = new URL(loc, url);
         // Credentials stay with the registry; a redirect to storage carries its own signature.
         const h = { ...(opts.headers ?? {}), ...(auth && next.host === url.host ? { Authorization: auth } : {}) };
-        res = await send({ method, url: next, headers: h, signal: opts.signal, insecureTls: endpoint.insecureTls });
+        res = await send({ method, url: next, headers: h, signal: opts.signal, insecureTls: endpoint.insecureTls, tlsAgent: endpoint.tlsAgent });
       }
       return res;
     };
@@ -429,7 +437,9 @@ export class RegistryClient implements Registry {
       const basic = basicHeader(creds);
       if (basic) headers['Authorization'] = basic;
     }
-    const res = await send({ method, url: new URL(url.href.replace(/\?$/, '')), headers, ...(body ? { body } : {}), signal });
+    // The realm's host gets its own TLS treatment (an insecure loopback registry's realm is itself, unverified).
+    const tls = url.protocol !== 'https:' ? {} : this.isInsecure(url.host) ? { insecureTls: true } : { tlsAgent: await certsDirAgent(this.#certsDir, url.host) };
+    const res = await send({ method, url: new URL(url.href.replace(/\?$/, '')), headers, ...(body ? { body } : {}), signal, ...tls });
     const raw = await readBody(res, 1024 * 1024);
     if (res.statusCode !== 200) {
       const detail = registryMessage(raw) ?? (res.statusCode === 401 ? 'incorrect username or password' : statusLine(res));
@@ -466,12 +476,13 @@ export class RegistryClient implements Registry {
     } else if (this.isInsecure(domain)) {
       candidates.push({ base: `https://${domain}`, insecureTls: true }, { base: `http://${domain}`, insecureTls: false });
     } else {
-      candidates.push({ base: `https://${domain}`, insecureTls: false });
+      // As dockerd, only a secure registry reads its certs directory (an insecure one verifies nothing).
+      candidates.push({ base: `https://${domain}`, insecureTls: false, tlsAgent: await certsDirAgent(this.#certsDir, domain) });
     }
     let lastError: unknown;
     for (const c of candidates) {
       try {
-        const res = await send({ method: 'GET', url: new URL(`${c.base}/v2/`), signal, insecureTls: c.insecureTls });
+        const res = await send({ method: 'GET', url: new URL(`${c.base}/v2/`), signal, insecureTls: c.insecureTls, tlsAgent: c.tlsAgent });
         discard(res);
         if (res.statusCode === 401) this.#challenges.set(domain, parseChallenges(res.headers['www-authenticate']));
         if (res.statusCode === 200 || res.statusCode === 401) return c;

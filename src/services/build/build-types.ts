@@ -1,5 +1,7 @@
 import type { ImageConfig } from '../../core/images.js';
+import type { Registry, RegistryCredentials } from '../../core/registry.js';
 import type { Runtime } from '../../core/runtime.js';
+import type { ProgressMessage } from '../images/progress.js';
 import type { Digest } from '../../pkg/digest.js';
 import type { Ulimit } from '../containers/host-config.js';
 import type { ImageStoreDeps } from '../images/image-store-deps.js';
@@ -12,6 +14,8 @@ export interface BuildDeps extends ImageStoreDeps {
   cgroupParent: string;
   cgroupV2: boolean;
   hostResolvConf: string;
+  /** The registry client: FROM images missing here (or all of them, with --pull) are pulled through it. */
+  registry?: Registry | undefined;
 }
 
 export interface BuildOptions {
@@ -38,6 +42,8 @@ export interface BuildOptions {
   secrets: Map<string, Buffer>;
   /** `berth build`'s incremental context: the body holds only the files the daemon asked for (see ContextSync). */
   syncKey?: string;
+  /** Credentials for a registry host, from `X-Registry-Config` (what the docker CLI sends with a build). */
+  credentialsFor?: (domain: string) => RegistryCredentials | undefined;
   signal?: AbortSignal;
 }
 
@@ -45,6 +51,8 @@ export interface BuildOptions {
 export interface BuildOutput {
   stream(text: string): void;
   aux(value: unknown): void;
+  /** A pull's progress message (a FROM image being pulled), passed through as Docker's JSON message. */
+  progress?(msg: ProgressMessage): void;
 }
 
 /** The state a build is at: an image (the base, or a step's result). `id` is the config digest (or `scratch`). */

@@ -3,15 +3,14 @@ import { readFile, rm } from 'node:fs/promises';
 import { unmount } from '../../pkg/mounter.js';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, NotImplementedError } from '../../core/errdefs.js';
+import { FailedPreconditionError, InvalidArgumentError, NotImplementedError } from '../../core/errdefs.js';
 import type { ImageConfig, ImageRuntimeConfig } from '../../core/images.js';
 import { sha256Digest, type Digest } from '../../pkg/digest.js';
 import { DockerfileParseError, parseDockerfile, parseFlags, splitKeyValues, type Dockerfile, type Instruction } from '../../pkg/dockerfile/parse.js';
 import { referencedVariables, type Lookup } from '../../pkg/dockerfile/shell-words.js';
 import { familiarString, parseReference, withDefaultTag } from '../../pkg/reference.js';
-import { parseConfig } from '../images/image-service.js';
 import { IMAGES_LOCK } from '../images/image-store-deps.js';
-import { resolveImage } from '../images/image-resolver.js';
+import { BaseImages } from './base-image.js';
 import { BuildContext, contextPath } from './build-context.js';
 import type { BuildDeps, BuildOptions, BuildOutput, BuildState, StepDescription } from './build-types.js';
 import { explainMiss } from './cache-explain.js';
@@ -48,6 +47,8 @@ interface StageEnv {
   /** Cache rows used by this build: their last-use time is written once, at the end (one fsync, not one a step). */
   touched: string[];
   stageResult: (index: number) => Promise<StageRun>;
+  /** Images named by FROM, COPY --from and RUN --mount from=: local, or pulled. */
+  bases: BaseImages;
 }
 
 interface StageRun {
@@ -86,7 +87,6 @@ export class Builder {
     if (opts.platform && !/^linux(\/amd64)?$/.test(opts.platform)) {
       throw new InvalidArgumentError(`platform "${opts.platform}" is not supported: berth builds linux/amd64 images only`);
     }
-    if (opts.pull) throw new NotImplementedError('--pull needs registry support, which berth does not have yet');
     const tags = opts.tags.map((t) => withDefaultTag(parseReference(t)));
     const scratch = join(deps.workDir, 'tmp', randomBytes(8).toString('hex'));
     const started = Date.now();
@@ -133,11 +133,20 @@ export class Builder {
       }
       const consumed = new Set<string>();
       const touched: string[] = [];
+      const bases = new BaseImages(deps, {
+        pull: opts.pull,
+        credentialsFor: opts.credentialsFor,
+        // The classic builder streams a FROM image's pull progress in the build output (not with -q).
+        progress: (msg) => {
+          if (!opts.quiet) out.progress?.(msg);
+        },
+        signal: opts.signal,
+      });
       const results = new Map<number, Promise<StageRun>>();
       const runStage = (stage: Stage): Promise<StageRun> => {
         let p = results.get(stage.index);
         if (!p) {
-          p = this.#buildStage(stage, { df, plan, opts, out, ctx, scratch, total, firstStep: firstStep.get(stage.index) ?? 1, consumed, touched, stageResult: (i) => runStage(plan.stages[i] as Stage) });
+          p = this.#buildStage(stage, { df, plan, opts, out, ctx, scratch, total, firstStep: firstStep.get(stage.index) ?? 1, consumed, touched, bases, stageResult: (i) => runStage(plan.stages[i] as Stage) });
           results.set(stage.index, p);
         }
         return p;
@@ -189,7 +198,7 @@ export class Builder {
       if (stage.platform && !/^linux(\/amd64)?$/.test(stage.platform)) {
         throw new InvalidArgumentError(`platform "${stage.platform}" is not supported: berth builds linux/amd64 images only`);
       }
-      state = this.#baseImage(stage.base);
+      state = await env.bases.get(stage.base);
     }
     if (stage.baseStage === undefined && stage.base.toLowerCase() !== 'scratch') say(` ---> ${short(state.id)}\n`);
     else if (stage.baseStage !== undefined) say(` ---> ${short(state.id)}\n`);
@@ -227,19 +236,6 @@ export class Builder {
     }
     void fresh;
     return run;
-  }
-
-  #baseImage(ref: string): BuildState {
-    try {
-      const img = this.#deps.metadata.view((tx) => resolveImage(tx, ref));
-      const config = parseConfig(img);
-      return { id: img.id, config, configJson: img.configJson, chainIds: img.chainIds };
-    } catch (err) {
-      if (err instanceof NotFoundError) {
-        throw new NotFoundError(`pull access denied for ${ref}: the image is not here and berth cannot pull images yet (load it with docker load)`);
-      }
-      throw err;
-    }
   }
 
   /** One instruction: look it up in the cache, else run it and commit the result. */
@@ -352,7 +348,7 @@ export class Builder {
         stageState: async (ref: string) => {
           const idx = stageIndex(env.plan.stages, ref, run.stage.index);
           if (idx !== undefined) return (await env.stageResult(idx)).state;
-          return this.#baseImage(ref);
+          return env.bases.get(ref);
         },
         signal: env.opts.signal,
       };
@@ -408,7 +404,7 @@ export class Builder {
         stageState: async (ref: string) => {
           const idx = stageIndex(env.plan.stages, ref, run.stage.index);
           if (idx !== undefined) return (await env.stageResult(idx)).state;
-          return this.#baseImage(ref);
+          return env.bases.get(ref);
         },
         line: ins.line,
       });
