@@ -18,5 +18,7 @@ await Promise.all([
   // The CLI is split: its entry is tiny and the command tree is a chunk loaded only when a command runs, so
   // `berth --version` reads a few hundred bytes of JavaScript instead of the whole CLI.
   build({ ...common, entryPoints: { berth: 'src/cli/main.ts' }, outdir: 'dist/cli', splitting: true, outExtension: { '.js': '.mjs' }, chunkNames: 'chunks/[name]-[hash]' }),
-  build({ ...common, entryPoints: ['src/daemon/main.ts'], outfile: 'dist/berthd.mjs' }),
+  // The daemon keeps its source in memory for as long as it runs: whitespace and syntax minified (names kept, so
+  // stack traces still read) saves about 1 MB of idle RSS.
+  build({ ...common, entryPoints: ['src/daemon/main.ts'], outfile: 'dist/berthd.mjs', minifyWhitespace: true, minifySyntax: true }),
 ]);
