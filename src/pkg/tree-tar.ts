@@ -32,6 +32,8 @@ export interface PackTreeOptions {
    * empty `.wh.<name>` file and a directory listed here (overlay opaque) gets a `.wh..wh..opq` entry.
    */
   whiteouts?: { opaqueDirs: ReadonlySet<string> };
+  /** Told the content size of every regular file written whole (not of hard links to one written before). */
+  onFileContent?: (bytes: number) => void;
   signal?: AbortSignal;
 }
 
@@ -134,6 +136,7 @@ class TreePacker {
       }
       if (!st.isFile()) return;
       if (item.content !== undefined) {
+        this.#opts.onFileContent?.(item.content.length);
         yield encodeHeader({ ...base, type: 'file', size: item.content.length });
         yield item.content;
         yield padding(item.content.length);
@@ -199,6 +202,7 @@ class TreePacker {
       throw err;
     }
     try {
+      this.#opts.onFileContent?.(size);
       yield encodeHeader({ ...base, type: 'file', size });
       let done = 0;
       while (done < size) {
