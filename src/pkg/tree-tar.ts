@@ -1,12 +1,9 @@
 import * as fs from 'node:fs';
 import { constants } from 'node:fs';
 import { posix } from 'node:path';
-import { promisify } from 'node:util';
-import { at, closeQuietly, DIR_OPEN_FLAGS, errnoOf, fdOpen } from './rooted-fs.js';
+import { fdClose, fdOpen, fdRead } from './fd-calls.js';
+import { at, closeQuietly, DIR_OPEN_FLAGS, errnoOf } from './rooted-fs.js';
 import { encodeHeader, END_OF_ARCHIVE, padding, type TarHeader } from './tar-header.js';
-
-const fdRead = promisify(fs.read);
-const fdClose = promisify(fs.close);
 
 /** Files up to this size are read ahead in parallel while earlier entries are written. */
 const SMALL_FILE_MAX = 512 * 1024;
