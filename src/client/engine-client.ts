@@ -12,6 +12,7 @@
 import type http from 'node:http';
 import { createRequire } from 'node:module';
 import type { Duplex, Readable } from 'node:stream';
+import { decodePathStat, PATH_STAT_HEADER, type ContainerPathStat } from '../pkg/container-path-stat.js';
 import { parseDockerHost, type DaemonAddress } from './docker-host.js';
 import { DaemonConnectionError, EngineApiError } from './errors.js';
 import type {
@@ -509,13 +510,13 @@ export class EngineClient {
   async containerStatPath(id: string, path: string): Promise<ContainerPathStat> {
     const res = await this.request('HEAD', `/containers/${pathEscape(id)}/archive`, { query: { path } });
     res.resume();
-    return decodePathStat(res.headers['x-docker-container-path-stat']);
+    return decodePathStat(res.headers[PATH_STAT_HEADER.toLowerCase()]);
   }
 
   /** `GET /containers/{id}/archive`: a tar of `path` and its stat. */
   async copyFromContainer(id: string, path: string): Promise<{ stat: ContainerPathStat; content: http.IncomingMessage }> {
     const res = await this.request('GET', `/containers/${pathEscape(id)}/archive`, { query: { path } });
-    return { stat: decodePathStat(res.headers['x-docker-container-path-stat']), content: res };
+    return { stat: decodePathStat(res.headers[PATH_STAT_HEADER.toLowerCase()]), content: res };
   }
 
   /** `PUT /containers/{id}/archive`: extracts the tar `content` into the directory `path`. */
@@ -722,22 +723,8 @@ function splitConcatenatedJson(s: string): string[] {
   return out;
 }
 
-/** Docker's ContainerPathStat, carried base64-encoded in a response header. */
-export interface ContainerPathStat {
-  name: string;
-  size: number;
-  mode: number;
-  mtime: string;
-  linkTarget: string;
-}
-
 export interface ContainerChange {
   Path: string;
   Kind: 0 | 1 | 2;
 }
 
-function decodePathStat(header: string | string[] | undefined): ContainerPathStat {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (!value) throw new Error('unable to get resource stat from response: the header is missing');
-  return JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as ContainerPathStat;
-}

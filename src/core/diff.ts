@@ -28,20 +28,16 @@ export interface LayerTar {
 export interface Differ {
   applyLayer(tar: Readable, dir: string, opts?: { signal?: AbortSignal }): Promise<ApplyResult>;
   /**
-   * The reverse, for `commit`: an uncompressed layer tar of an overlay upper dir, overlay whiteouts (0/0
-   * character devices) as `.wh.<name>` files and opaque directories with a `.wh..wh..opq` entry. The directory
-   * may belong to a running container: nothing in it is ever followed.
+   * The reverse: an uncompressed layer tar of a directory in overlay form — a container's upper dir (`commit`)
+   * or a build step's snapshot — overlay whiteouts (0/0 character devices) as `.wh.<name>` files and opaque
+   * directories with a `.wh..wh..opq` entry, the bytes of file content counted on the way (the layer's Size).
+   * The directory may belong to a running container: nothing in it is ever followed.
    */
-  diffUpper(upperDir: string, opts?: UpperDiffOptions): Readable;
-  /**
-   * The same for a build step's directory in overlay form, with the bytes of file content counted on the way
-   * (the layer's Size, known once the stream has ended).
-   */
-  diffDirectory(dir: string, opts?: { signal?: AbortSignal }): LayerTar;
+  diffDirectory(dir: string, opts?: DiffDirectoryOptions): LayerTar;
 }
 
-/** Writing a layer: a container's overlay upper dir as a Docker layer tar (see `Differ.diffUpper`). */
-export interface UpperDiffOptions {
+/** Writing a layer (see `Differ.diffDirectory`). */
+export interface DiffDirectoryOptions {
   /** Paths (absolute inside the container) to leave out, e.g. mount points runc made. */
   skip?: (path: string) => boolean;
   signal?: AbortSignal;

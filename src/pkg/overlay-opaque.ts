@@ -4,10 +4,11 @@ import { exec } from './exec.js';
  * Canonical paths (from the upper dir's root) of directories overlay marked opaque (`trusted.overlay.opaque=y`).
  * Node cannot read xattrs: one `getfattr` run over the tree (`-P`: never through a symlink) lists them.
  */
-export async function opaqueDirs(upperDir: string): Promise<Set<string>> {
+export async function opaqueDirs(upperDir: string, opts: { signal?: AbortSignal } = {}): Promise<Set<string>> {
   const res = await exec('getfattr', ['-R', '-P', '-h', '--absolute-names', '-d', '-m', '^trusted\\.overlay\\.opaque$', '-e', 'text', '--', upperDir], {
     maxOutput: Infinity,
     timeoutMs: 120_000,
+    signal: opts.signal,
   });
   const out = new Set<string>();
   let file: string | undefined;

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { constants } from 'node:fs';
 import { posix } from 'node:path';
-import { promisify } from 'node:util';
+import { fdClose, fdOpen } from './fd-calls.js';
 
 /**
  * Paths inside a directory that someone else controls (a container's root filesystem), resolved the way the
@@ -42,8 +42,7 @@ const MAX_LINKS = 255;
 /** Times one step is retried when the directory changes under us; a container that keeps racing loses. */
 const MAX_RACES = 64;
 
-export const fdOpen = promisify(fs.open);
-export const fdClose = promisify(fs.close);
+export { fdClose, fdOpen };
 export const lstatP = fs.promises.lstat;
 export const readlinkP = fs.promises.readlink;
 

@@ -1,20 +1,12 @@
 import * as fs from 'node:fs';
-import { constants } from 'node:fs';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import type { Header } from 'tar-stream';
 import { InvalidArgumentError } from '../core/errdefs.js';
 import { exec } from './exec.js';
-import { at, cleanComponents, closeQuietly, DIR_OPEN_FLAGS, errnoOf, fdOpen, RootedFsError, type Resolved, type RootedFs } from './rooted-fs.js';
+import { CREATE_FILE, fdChmod, fdChown, fdClose, fdOpen, fdUtimes, fdWrite } from './fd-calls.js';
+import { at, cleanComponents, closeQuietly, DIR_OPEN_FLAGS, errnoOf, RootedFsError, type Resolved, type RootedFs } from './rooted-fs.js';
 
-const fdWrite = promisify(fs.write);
-const fdChown = promisify(fs.fchown);
-const fdChmod = promisify(fs.fchmod);
-const fdUtimes = promisify(fs.futimes);
-const fdClose = promisify(fs.close);
-
-const CREATE_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 /** Small files are buffered and written by background tasks while the next entries are parsed. */
 const SMALL_FILE_MAX = 1024 * 1024;
 const MAX_TASKS = 32;

@@ -1,12 +1,9 @@
 import * as fs from 'node:fs';
 import { constants } from 'node:fs';
 import { posix } from 'node:path';
-import { promisify } from 'node:util';
-import { at, closeQuietly, DIR_OPEN_FLAGS, errnoOf, fdOpen } from './rooted-fs.js';
+import { fdClose, fdOpen, fdRead } from './fd-calls.js';
+import { at, closeQuietly, DIR_OPEN_FLAGS, errnoOf } from './rooted-fs.js';
 import { encodeHeader, END_OF_ARCHIVE, padding, type TarHeader } from './tar-header.js';
-
-const fdRead = promisify(fs.read);
-const fdClose = promisify(fs.close);
 
 /** Files up to this size are read ahead in parallel while earlier entries are written. */
 const SMALL_FILE_MAX = 512 * 1024;
@@ -32,6 +29,8 @@ export interface PackTreeOptions {
    * empty `.wh.<name>` file and a directory listed here (overlay opaque) gets a `.wh..wh..opq` entry.
    */
   whiteouts?: { opaqueDirs: ReadonlySet<string> };
+  /** Told the content size of every regular file written whole (not of hard links to one written before). */
+  onFileContent?: (bytes: number) => void;
   signal?: AbortSignal;
 }
 
@@ -134,6 +133,7 @@ class TreePacker {
       }
       if (!st.isFile()) return;
       if (item.content !== undefined) {
+        this.#opts.onFileContent?.(item.content.length);
         yield encodeHeader({ ...base, type: 'file', size: item.content.length });
         yield item.content;
         yield padding(item.content.length);
@@ -199,6 +199,7 @@ class TreePacker {
       throw err;
     }
     try {
+      this.#opts.onFileContent?.(size);
       yield encodeHeader({ ...base, type: 'file', size });
       let done = 0;
       while (done < size) {

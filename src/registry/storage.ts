@@ -19,6 +19,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'n
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { pathExists } from '../pkg/fsutil.js';
 import { RegistryError } from './errors.js';
 import { newHash, parseBlobDigest, type BlobDigest } from './names.js';
 
@@ -33,15 +34,6 @@ export interface StoredManifest {
   digest: BlobDigest;
   mediaType: string;
   bytes: Buffer;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function sizeOf(path: string): Promise<number | undefined> {
@@ -113,7 +105,7 @@ export class RegistryStorage {
 
   /** The blob's size when `name` may serve it (linked there and present), else undefined. */
   async blobSize(name: string, d: BlobDigest): Promise<number | undefined> {
-    if (!(await exists(this.#layerLink(name, d)))) return undefined;
+    if (!(await pathExists(this.#layerLink(name, d)))) return undefined;
     return sizeOf(this.blobPath(d));
   }
 
@@ -274,7 +266,7 @@ export class RegistryStorage {
   }
 
   async hasManifest(name: string, digest: BlobDigest): Promise<boolean> {
-    return exists(this.#revision(name, digest));
+    return pathExists(this.#revision(name, digest));
   }
 
   /** Forgets a manifest revision and every tag that points at it. */
@@ -300,7 +292,7 @@ export class RegistryStorage {
   }
 
   async repositoryExists(name: string): Promise<boolean> {
-    return exists(this.#repo(name));
+    return pathExists(this.#repo(name));
   }
 
   /** The repository's tags, sorted. */

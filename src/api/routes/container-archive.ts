@@ -1,12 +1,12 @@
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { InvalidArgumentError } from '../../core/errdefs.js';
-import type { ContainerArchiveService, ContainerPathStat } from '../../services/containers/container-archive.js';
+import { encodePathStat, PATH_STAT_HEADER } from '../../pkg/container-path-stat.js';
+import type { ContainerArchiveService } from '../../services/containers/container-archive.js';
 import { changesOf, commitContainer, type ContainerFsDeps } from '../../services/containers/container-commit.js';
 import { boolParam, readJson, requireResponse, sendJson, type RequestContext } from '../http-context.js';
 import type { Route } from '../router.js';
 
-const STAT_HEADER = 'X-Docker-Container-Path-Stat';
 
 /**
  * The container filesystem endpoints: `/containers/{id}/archive` (HEAD stat, GET a tar, PUT a tar: `docker
@@ -20,7 +20,7 @@ export function containerArchiveRoutes(archive: ContainerArchiveService, fs: Con
       handler: async (ctx) => {
         const stat = await archive.statPath(ctx.params['name']!, requirePath(ctx));
         const res = requireResponse(ctx);
-        res.writeHead(200, { [STAT_HEADER]: encodeStat(stat), 'Content-Type': 'application/x-tar' });
+        res.writeHead(200, { [PATH_STAT_HEADER]: encodePathStat(stat), 'Content-Type': 'application/x-tar' });
         res.end();
       },
     },
@@ -33,7 +33,7 @@ export function containerArchiveRoutes(archive: ContainerArchiveService, fs: Con
           requirePath(ctx),
           async (stat, tar) => {
             const res = requireResponse(ctx);
-            res.writeHead(200, { [STAT_HEADER]: encodeStat(stat), 'Content-Type': 'application/x-tar' });
+            res.writeHead(200, { [PATH_STAT_HEADER]: encodePathStat(stat), 'Content-Type': 'application/x-tar' });
             await send(tar, ctx);
           },
           { signal: ctx.signal },
@@ -97,11 +97,6 @@ function requirePath(ctx: RequestContext): string {
   const path = ctx.query.get('path') ?? '';
   if (path === '') throw new InvalidArgumentError('path is empty');
   return path;
-}
-
-/** Go's base64 of the stat's JSON, as moby's setContainerPathStatHeader writes it. */
-function encodeStat(stat: ContainerPathStat): string {
-  return Buffer.from(JSON.stringify(stat)).toString('base64');
 }
 
 /** Streams a tar to the client; a client that goes away ends it without an error (nothing is left to tell). */

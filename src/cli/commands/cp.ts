@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EngineApiError } from '../../client/errors.js';
-import type { ContainerPathStat } from '../../client/engine-client.js';
+import type { ContainerPathStat } from '../../pkg/container-path-stat.js';
 import { goModeHas, goModeIsDir, goModeIsRegular, GO_MODE_SYMLINK } from '../../pkg/go-file-mode.js';
 import { RootedFs } from '../../pkg/rooted-fs.js';
 import { untarInRoot } from '../../pkg/rooted-untar.js';

@@ -1,13 +1,12 @@
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type tarStream from 'tar-stream';
-import type { ApplyResult, Differ, LayerTar, UpperDiffOptions } from '../../core/diff.js';
+import type { ApplyResult, DiffDirectoryOptions, Differ, LayerTar } from '../../core/diff.js';
 import { InvalidArgumentError, isBerthError } from '../../core/errdefs.js';
 import { DigestCounter } from '../../pkg/digest.js';
 import { readEntryHeader } from './entry-header.js';
 import { LayerWriter } from './layer-writer.js';
-import { upperDiffTar } from './upper-diff.js';
-import { writeLayerTar } from './layer-tar.js';
+import { layerDiffTar } from './layer-diff.js';
 
 /** What tar-stream throws for malformed archives: plain Errors with these words and no errno code. */
 const TAR_ERRORS: ReadonlyArray<[RegExp, string]> = [
@@ -34,8 +33,8 @@ const EXTRACT_OPTIONS = { allowUnknownFormat: true, highWaterMark: 64 * 1024 };
  * layer's size.
  */
 export class TarDiffer implements Differ {
-  diffDirectory(dir: string, opts: { signal?: AbortSignal } = {}): LayerTar {
-    return writeLayerTar(dir, opts);
+  diffDirectory(dir: string, opts: DiffDirectoryOptions = {}): LayerTar {
+    return layerDiffTar(dir, opts);
   }
 
   async applyLayer(tar: Readable, dir: string, opts: { signal?: AbortSignal } = {}): Promise<ApplyResult> {
@@ -87,10 +86,6 @@ export class TarDiffer implements Differ {
       signal?.removeEventListener('abort', onAbort);
     }
     return { diffId: counter.digest(), tarSize: counter.size, size: writer.size };
-  }
-
-  diffUpper(upperDir: string, opts: UpperDiffOptions = {}): Readable {
-    return upperDiffTar(upperDir, opts);
   }
 }
 

@@ -1,8 +1,9 @@
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { ExecOptions, ExecProcess, Exit, LinuxResources, Task, TaskIO, TaskStatus } from '../../core/runtime.js';
 import { FailedPreconditionError, InternalError, InvalidArgumentError } from '../../core/errdefs.js';
+import { pathExists } from '../../pkg/fsutil.js';
 import { isMountPoint, unmount } from '../../pkg/mounter.js';
 import { openAttach } from './attach.js';
 import { runningConmon } from './conmon.js';
@@ -77,7 +78,7 @@ export class RuncConmonTask implements Task {
   wait(): Promise<Exit> {
     this.#exit ??= this.#ctx.exits.wait(this.id, () => this.#lostExit()).then(async (rec) => ({
       ...rec,
-      oomKilled: await exists(this.#ctx.layout.oomFile(this.id)),
+      oomKilled: await pathExists(this.#ctx.layout.oomFile(this.id)),
     }));
     return this.#exit;
   }
@@ -95,7 +96,7 @@ export class RuncConmonTask implements Task {
     // Keep the exit for a wait() that comes after the files are gone.
     if (!this.#exit) {
       const rec = await exits.read(this.id);
-      if (rec) this.#exit = Promise.resolve({ ...rec, oomKilled: await exists(layout.oomFile(this.id)) });
+      if (rec) this.#exit = Promise.resolve({ ...rec, oomKilled: await pathExists(layout.oomFile(this.id)) });
     }
     await runc.delete(this.id);
     // runc delete has killed every process in the cgroup, execs included: let their monitors finish first.
@@ -189,11 +190,3 @@ function signalArg(signal: NodeJS.Signals | number): string {
   return signal.toUpperCase();
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -11,19 +11,9 @@ import { isMountPoint, mountAll, unmount } from '../../pkg/mounter.js';
 import { RootedFs, RootedFsError, at, type RootedMount } from '../../pkg/rooted-fs.js';
 import { untarInRoot } from '../../pkg/rooted-untar.js';
 import { packTree } from '../../pkg/tree-tar.js';
+import type { ContainerPathStat } from '../../pkg/container-path-stat.js';
 import { containerMounts } from './container-mounts.js';
 import { resolveUser } from './user-lookup.js';
-
-/** Docker's ContainerPathStat, as the X-Docker-Container-Path-Stat header carries it. */
-export interface ContainerPathStat {
-  name: string;
-  size: number;
-  /** Go's os.FileMode bits. */
-  mode: number;
-  /** RFC 3339 with nanoseconds. */
-  mtime: string;
-  linkTarget: string;
-}
 
 export interface ContainerArchiveDeps {
   /** The container record by id or name (throws Docker's "No such container"). */

@@ -56,7 +56,7 @@ export async function commitContainer(deps: ContainerFsDeps, req: CommitRequest)
   if (paused) await deps.pause(c.id);
   try {
     const snap = deps.snapshotter;
-    const layer = deps.differ.diffUpper(snap.contentDir(c.snapshotId), { skip: hiddenPaths(c), signal: req.signal });
+    const layer = deps.differ.diffDirectory(snap.contentDir(c.snapshotId), { skip: hiddenPaths(c), signal: req.signal }).tar;
     const id = await commitImage(deps.images, {
       baseImageId: c.imageId,
       layer,

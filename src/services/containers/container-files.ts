@@ -1,20 +1,13 @@
 import { readFile } from 'node:fs/promises';
+import { STANDARD_HOSTS } from '../networks/etc-files.js';
 
 /**
  * The files the engine manages inside every container (/etc/hosts, /etc/hostname, /etc/resolv.conf), written
- * into the container's directory and bind-mounted. Until networking lands a container has only loopback, so
- * /etc/hosts holds just the standard entries, as Docker writes it for `--network none`.
+ * into the container's directory and bind-mounted. This /etc/hosts holds just the standard entries, as Docker
+ * writes it for `--network none` (and a build step's); networks/etc-files.ts adds a networked container's own.
  */
 export function hostsFile(): string {
-  return [
-    '127.0.0.1\tlocalhost',
-    '::1\tlocalhost ip6-localhost ip6-loopback',
-    'fe00::0\tip6-localnet',
-    'ff00::0\tip6-mcastprefix',
-    'ff02::1\tip6-allnodes',
-    'ff02::2\tip6-allrouters',
-    '',
-  ].join('\n');
+  return `${STANDARD_HOSTS.join('\n')}\n`;
 }
 
 export function hostnameFile(hostname: string): string {

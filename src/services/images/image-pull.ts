@@ -5,6 +5,7 @@ import type { BlobSourceRecord, LayerRecord } from '../../core/metadata.js';
 import type { Registry, RegistryCredentials, RegistryRepository } from '../../core/registry.js';
 import { isDigest, type Digest } from '../../pkg/digest.js';
 import { decompressStream } from '../../pkg/decompress.js';
+import { forEachConcurrently } from '../../pkg/for-each-concurrently.js';
 import { familiarName, familiarString, fullName, normalizedString, type ImageReference } from '../../pkg/reference.js';
 import { parseImageConfig } from './image-config.js';
 import { readAll } from './image-load.js';
@@ -187,92 +188,77 @@ async function downloadLayers(
     todo.push(i);
   }
   for (const i of todo.slice(DOWNLOAD_CONCURRENCY)) emit({ status: 'Waiting', progressDetail: {}, id: shortId(layers[i]!.digest) });
-  const controller = new AbortController();
-  const signal = call.signal ? AbortSignal.any([call.signal, controller.signal]) : controller.signal;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < todo.length && !signal.aborted) {
-      const i = todo[next++]!;
-      const layer = layers[i]!;
-      const diffId = diffIds[i]!;
-      const id = shortId(layer.digest);
-      const progress = progressEmitter(emit, 'Downloading', id);
-      const body = Readable.from(
-        deps.registry.fetchBlob(repo, layer.digest, { credentials: call.credentials, signal, size: layer.size, onProgress: progress }),
-        { objectMode: false },
-      );
-      const { stream } = await decompressStream(body);
-      body.on('error', (e) => stream.destroy(e));
-      // One pass over the bytes: they go to the content store (the layer blob) and into a new layer snapshot
-      // at once, so a pulled layer is never read back from disk to be unpacked.
-      const toStore = new PassThrough({ highWaterMark: 1024 * 1024 });
-      const toUnpack = new PassThrough({ highWaterMark: 1024 * 1024 });
-      // Their consumers see their errors; a late one (after a consumer gave up) must not crash the daemon.
-      for (const branch of [toStore, toUnpack]) branch.on('error', () => undefined);
-      stream.on('error', (e) => {
-        toStore.destroy(e);
-        toUnpack.destroy(e);
-      });
-      stream.pipe(toStore);
-      stream.pipe(toUnpack);
-      const snapshotId = newSnapshotId();
-      // A blob already on disk but not yet recorded belongs to a concurrent pull or load: never ours to delete.
-      const existed = await deps.content.has(diffId);
-      let unpackedSize = 0;
-      const unpack = deps.snapshotter.createLayer(
-        snapshotId,
-        async (dir) => {
-          const result = await deps.differ.applyLayer(toUnpack, dir, { signal });
-          if (result.diffId !== diffId) {
-            throw new InvalidArgumentError(`failed to register layer: layer ${layer.digest} does not match its diff ID ${diffId}`);
-          }
-          unpackedSize = result.size;
-        },
-        { signal },
-      );
-      const store = deps.content.ingest(toStore, { expected: diffId, signal });
-      // Either consumer failing must stop the other: a stalled branch would hold the shared pipe forever.
-      unpack.catch((e: unknown) => {
-        toStore.destroy(e instanceof Error ? e : new Error(String(e)));
-        body.destroy();
-      });
-      store.catch((e: unknown) => {
-        toUnpack.destroy(e instanceof Error ? e : new Error(String(e)));
-        body.destroy();
-      });
-      const [stored, unpacked] = await Promise.allSettled([store, unpack]);
-      if (stored.status === 'rejected' || unpacked.status === 'rejected') {
-        body.destroy();
-        toStore.destroy();
-        toUnpack.destroy();
-        if (unpacked.status === 'fulfilled') await discardLayers(deps, [{ chainId: diffId, diffId, parentChainId: null, snapshotId, size: 0 }]);
-        if (stored.status === 'fulfilled' && !existed) ingested.add(stored.value.digest);
-        // The download's own verdict (a digest mismatch, a dead registry) explains more than what it caused
-        // downstream; a plain error from the body is only the echo of our own cancelling.
-        const consumer: unknown = stored.status === 'rejected' ? stored.reason : (unpacked as PromiseRejectedResult).reason;
-        const err: unknown = isBerthError(body.errored) ? body.errored : consumer;
-        if (err instanceof InvalidArgumentError && /expected sha256/.test(err.message)) {
-          throw new InvalidArgumentError(`failed to register layer: layer ${layer.digest} does not match its diff ID ${diffId}`, { cause: err });
+  await forEachConcurrently(todo, DOWNLOAD_CONCURRENCY, call.signal, async (i, signal) => {
+    const layer = layers[i]!;
+    const diffId = diffIds[i]!;
+    const id = shortId(layer.digest);
+    const progress = progressEmitter(emit, 'Downloading', id);
+    const body = Readable.from(
+      deps.registry.fetchBlob(repo, layer.digest, { credentials: call.credentials, signal, size: layer.size, onProgress: progress }),
+      { objectMode: false },
+    );
+    const { stream } = await decompressStream(body);
+    body.on('error', (e) => stream.destroy(e));
+    // One pass over the bytes: they go to the content store (the layer blob) and into a new layer snapshot
+    // at once, so a pulled layer is never read back from disk to be unpacked.
+    const toStore = new PassThrough({ highWaterMark: 1024 * 1024 });
+    const toUnpack = new PassThrough({ highWaterMark: 1024 * 1024 });
+    // Their consumers see their errors; a late one (after a consumer gave up) must not crash the daemon.
+    for (const branch of [toStore, toUnpack]) branch.on('error', () => undefined);
+    stream.on('error', (e) => {
+      toStore.destroy(e);
+      toUnpack.destroy(e);
+    });
+    stream.pipe(toStore);
+    stream.pipe(toUnpack);
+    const snapshotId = newSnapshotId();
+    // A blob already on disk but not yet recorded belongs to a concurrent pull or load: never ours to delete.
+    const existed = await deps.content.has(diffId);
+    let unpackedSize = 0;
+    const unpack = deps.snapshotter.createLayer(
+      snapshotId,
+      async (dir) => {
+        const result = await deps.differ.applyLayer(toUnpack, dir, { signal });
+        if (result.diffId !== diffId) {
+          throw new InvalidArgumentError(`failed to register layer: layer ${layer.digest} does not match its diff ID ${diffId}`);
         }
-        if (isBerthError(err) || signal.aborted) throw err;
-        // A decompressor or tar error: the bytes are bad (the digest check at the end was not reached).
-        throw new InvalidArgumentError(`failed to register layer: ${layer.digest}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        unpackedSize = result.size;
+      },
+      { signal },
+    );
+    const store = deps.content.ingest(toStore, { expected: diffId, signal });
+    // Either consumer failing must stop the other: a stalled branch would hold the shared pipe forever.
+    unpack.catch((e: unknown) => {
+      toStore.destroy(e instanceof Error ? e : new Error(String(e)));
+      body.destroy();
+    });
+    store.catch((e: unknown) => {
+      toUnpack.destroy(e instanceof Error ? e : new Error(String(e)));
+      body.destroy();
+    });
+    const [stored, unpacked] = await Promise.allSettled([store, unpack]);
+    if (stored.status === 'rejected' || unpacked.status === 'rejected') {
+      body.destroy();
+      toStore.destroy();
+      toUnpack.destroy();
+      if (unpacked.status === 'fulfilled') await discardLayers(deps, [{ chainId: diffId, diffId, parentChainId: null, snapshotId, size: 0 }]);
+      if (stored.status === 'fulfilled' && !existed) ingested.add(stored.value.digest);
+      // The download's own verdict (a digest mismatch, a dead registry) explains more than what it caused
+      // downstream; a plain error from the body is only the echo of our own cancelling.
+      const consumer: unknown = stored.status === 'rejected' ? stored.reason : (unpacked as PromiseRejectedResult).reason;
+      const err: unknown = isBerthError(body.errored) ? body.errored : consumer;
+      if (err instanceof InvalidArgumentError && /expected sha256/.test(err.message)) {
+        throw new InvalidArgumentError(`failed to register layer: layer ${layer.digest} does not match its diff ID ${diffId}`, { cause: err });
       }
-      const info = stored.value;
-      premade.set(diffId, { chainId: diffId, diffId, parentChainId: null, snapshotId, size: unpackedSize });
-      if (!existed) ingested.add(info.digest);
-      emit({ status: 'Verifying Checksum', progressDetail: {}, id });
-      emit({ status: 'Download complete', progressDetail: {}, id });
-      emit({ status: 'Extracting', progressDetail: { current: info.size, total: info.size }, id });
+      if (isBerthError(err) || signal.aborted) throw err;
+      // A decompressor or tar error: the bytes are bad (the digest check at the end was not reached).
+      throw new InvalidArgumentError(`failed to register layer: ${layer.digest}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
-  };
-  const workers = Array.from({ length: Math.min(DOWNLOAD_CONCURRENCY, todo.length) }, () =>
-    worker().catch((err: unknown) => {
-      controller.abort();
-      throw err;
-    }),
-  );
-  const settled = await Promise.allSettled(workers);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) throw failed.reason;
+    const info = stored.value;
+    premade.set(diffId, { chainId: diffId, diffId, parentChainId: null, snapshotId, size: unpackedSize });
+    if (!existed) ingested.add(info.digest);
+    emit({ status: 'Verifying Checksum', progressDetail: {}, id });
+    emit({ status: 'Download complete', progressDetail: {}, id });
+    emit({ status: 'Extracting', progressDetail: { current: info.size, total: info.size }, id });
+  });
 }

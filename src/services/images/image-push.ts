@@ -9,6 +9,7 @@ import {
 } from '../../core/registry.js';
 import { MEDIA_TYPE_DOCKER_CONFIG } from '../../core/images.js';
 import type { Digest } from '../../pkg/digest.js';
+import { forEachConcurrently } from '../../pkg/for-each-concurrently.js';
 import { gzipParallel } from '../../pkg/parallel-gzip.js';
 import { familiarName, fullName, normalizedString, parseReference, type ImageReference } from '../../pkg/reference.js';
 import type { RegistryDeps } from './image-pull.js';
@@ -81,25 +82,10 @@ async function pushTag(
   for (let i = diffIds.length - 1 - UPLOAD_CONCURRENCY; i >= 0; i--) emit({ status: 'Waiting', progressDetail: {}, id: ids[i]! });
 
   const results: PushedLayer[] = new Array<PushedLayer>(diffIds.length);
-  const controller = new AbortController();
-  const signal = opts.signal ? AbortSignal.any([opts.signal, controller.signal]) : controller.signal;
   const order = diffIds.map((_, i) => i).reverse();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < order.length && !signal.aborted) {
-      const i = order[next++]!;
-      results[i] = await pushLayer(deps, repo, repoName, diffIds[i]!, sources[i]!, ids[i]!, emit, { ...call, signal, gzipLevel: opts.gzipLevel });
-    }
-  };
-  const workers = Array.from({ length: Math.min(UPLOAD_CONCURRENCY, order.length) }, () =>
-    worker().catch((err: unknown) => {
-      controller.abort();
-      throw err;
-    }),
-  );
-  const settled = await Promise.allSettled(workers);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) throw failed.reason;
+  await forEachConcurrently(order, UPLOAD_CONCURRENCY, opts.signal, async (i, signal) => {
+    results[i] = await pushLayer(deps, repo, repoName, diffIds[i]!, sources[i]!, ids[i]!, emit, { ...call, signal, gzipLevel: opts.gzipLevel });
+  });
 
   const configBytes = Buffer.from(image.configJson);
   if (!(await deps.registry.hasBlob(repo, image.id, call))) {

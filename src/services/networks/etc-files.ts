@@ -4,7 +4,8 @@
  * for user-defined networks the embedded name server, for the default bridge the host's (or --dns) servers.
  */
 
-const STANDARD_HOSTS = [
+/** The lines every container's /etc/hosts starts with (a container without a network has only these). */
+export const STANDARD_HOSTS: readonly string[] = [
   '127.0.0.1\tlocalhost',
   '::1\tlocalhost ip6-localhost ip6-loopback',
   'fe00::0\tip6-localnet',

@@ -902,17 +902,8 @@ function portsView(c: ContainerRecord, held: PortMapping[]): Record<string, { Ho
   return out;
 }
 
-interface CreateNetworkBody {
-  name: string;
-  driver: string;
-  internal: boolean;
-  attachable: boolean;
-  labels: Record<string, string>;
-  options: Record<string, string>;
-  subnet: string;
-  gateway: string;
-  ipRange: string;
-}
+/** The user's part of a NetworkRecord; the driver is still the name as given (checked by the caller). */
+type CreateNetworkBody = Pick<NetworkRecord, 'name' | 'internal' | 'attachable' | 'labels' | 'options' | 'subnet' | 'gateway' | 'ipRange'> & { driver: string };
 
 /** `POST /networks/create`: the untrusted body, checked field by field. */
 export function parseCreateNetwork(raw: unknown): CreateNetworkBody {
