@@ -192,6 +192,24 @@ describe('logs', () => {
     ok(['rm', '-f', 'lg']);
   });
 
+  it('keeps each stream its own bytes, in order, when lines of a stream share a frame', () => {
+    const script = 'for i in $(seq 1 3000); do echo out-$i; done; echo err-1 >&2; echo out-x; echo err-2 >&2; echo err-3 >&2';
+    ok(['run', '--name', 'lgs', 'busybox', 'sh', '-c', script]);
+    const r = docker(['logs', 'lgs']);
+    assert.equal(r.code, 0);
+    const want = Array.from({ length: 3000 }, (_, i) => `out-${i + 1}\n`).join('') + 'out-x\n';
+    assert.equal(r.stdout, want);
+    assert.equal(r.stderr, 'err-1\nerr-2\nerr-3\n');
+    // With timestamps every entry still carries its own, whichever frame it travelled in. (A line conmon read in
+    // two pieces, with the other stream's output in between, is two entries, each stamped, as in Docker.)
+    const stamped = docker(['logs', '-t', 'lgs']);
+    assert.match(stamped.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z out-1\n/);
+    const strip = (text: string): string => text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z /g, '');
+    assert.equal(strip(stamped.stdout), want);
+    assert.equal(strip(stamped.stderr), 'err-1\nerr-2\nerr-3\n');
+    ok(['rm', 'lgs']);
+  });
+
   it('rotates with --log-opt max-size and max-file, and logs reads across the files', async () => {
     ok(['run', '-d', '--name', 'rot', '--log-opt', 'max-size=10k', '--log-opt', 'max-file=3', 'busybox', 'sh', '-c',
       'i=0; while [ $i -lt 3000 ]; do echo line-$i; i=$((i+1)); [ $((i % 200)) -eq 0 ] && sleep 0.3; done; sleep 300']);

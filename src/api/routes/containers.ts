@@ -199,32 +199,46 @@ async function logs(containers: ContainerService, ctx: RequestContext): Promise<
   res.end();
 }
 
-/** A batch of log entries as one buffer: raw with a TTY, else multiplexed frames; with a timestamp when asked. */
+/**
+ * A batch of log entries as one buffer: raw with a TTY, else multiplexed frames; with a timestamp when asked.
+ * Adjacent entries of one stream share a frame: the bytes each stream carries are the same, and a client then
+ * demultiplexes a few frames per batch instead of one per line (the docker CLI spends most of a big `logs` there).
+ */
 function encodeLogBatch(batch: LogEntry[], opts: { stdout: boolean; stderr: boolean; tty: boolean; timestamps: boolean }): Buffer {
-  const header = opts.tty ? 0 : FRAME_HEADER_SIZE;
   const picked: { e: LogEntry; prefix: string }[] = [];
   let size = 0;
+  let frames = 0;
+  let last: LogEntry['stream'] | undefined;
   for (const e of batch) {
     if (!(e.stream === 'stdout' ? opts.stdout : opts.stderr)) continue;
     const prefix = opts.timestamps ? `${dockerTimestamp(e.timeNano)} ` : '';
     picked.push({ e, prefix });
-    size += header + prefix.length + e.line.length;
+    size += prefix.length + e.line.length;
+    if (e.stream !== last) frames++;
+    last = e.stream;
   }
-  const out = Buffer.allocUnsafe(size);
+  const out = Buffer.allocUnsafe(size + (opts.tty ? 0 : frames * FRAME_HEADER_SIZE));
   let at = 0;
+  let header = -1;
+  last = undefined;
+  const closeFrame = (): void => {
+    if (header >= 0) out.writeUInt32BE(at - header - FRAME_HEADER_SIZE, header + 4);
+  };
   for (const { e, prefix } of picked) {
-    const len = prefix.length + e.line.length;
-    if (!opts.tty) {
+    if (!opts.tty && e.stream !== last) {
+      closeFrame();
+      header = at;
       out[at] = e.stream === 'stdout' ? STDOUT : STDERR;
       out[at + 1] = 0;
       out[at + 2] = 0;
       out[at + 3] = 0;
-      out.writeUInt32BE(len, at + 4);
       at += FRAME_HEADER_SIZE;
+      last = e.stream;
     }
     if (prefix) at += out.write(prefix, at, 'latin1');
     at += e.line.copy(out, at);
   }
+  if (!opts.tty) closeFrame();
   return out;
 }
 
