@@ -387,6 +387,8 @@ class Follower {
   #drainedAfterDone = false;
   #watcher: FSWatcher | undefined;
   #wake: (() => void) | undefined;
+  /** The file changed since the last look: set by the watcher, so a change while nobody sleeps is not lost. */
+  #changed = false;
 
   constructor(path: string, opts: ReadLogOptions) {
     this.#path = path;
@@ -415,7 +417,9 @@ class Follower {
     }
     if (this.#untilMs !== undefined && Date.now() > this.#untilMs) return 'stop';
     this.#ensureWatcher();
-    // Armed before this check, so a write after it wakes us: no lost wake-up.
+    // Armed (and the change mark cleared) before this check, so a write after it is seen, whether it comes
+    // before #sleep starts waiting or during: no lost wake-up.
+    this.#changed = false;
     if ((await fh.stat()).size > pos) return 'more';
     const replaced = await this.#replaced(fh);
     if (replaced) {
@@ -443,7 +447,10 @@ class Follower {
   #ensureWatcher(): void {
     if (this.#watcher) return;
     try {
-      this.#watcher = watch(this.#path, { persistent: false }, () => this.#wake?.());
+      this.#watcher = watch(this.#path, { persistent: false }, () => {
+        this.#changed = true;
+        this.#wake?.();
+      });
       this.#watcher.on('error', () => undefined);
     } catch {
       // Polling alone still works.
@@ -451,6 +458,7 @@ class Follower {
   }
 
   #sleep(): Promise<void> {
+    if (this.#changed) return Promise.resolve();
     return new Promise((resolve) => {
       let wait = this.#poll;
       if (this.#untilMs !== undefined) wait = Math.max(0, Math.min(wait, this.#untilMs - Date.now() + 1));
