@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { REPO } from './harness.js';
 
 export interface RunningRegistry {
@@ -115,4 +116,16 @@ export function skopeo(args: string[], timeoutMs = 120_000): string {
   const r = spawnSync(SKOPEO, args, { encoding: 'utf8', timeout: timeoutMs });
   if (r.status !== 0) throw new Error(`skopeo ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return r.stdout;
+}
+
+/** A berth registry for one describe block (started before it, stopped by pid and its root removed after). */
+export function useBerthRegistry(args: () => string[] = () => []): () => RunningRegistry {
+  let reg: RunningRegistry | undefined;
+  before(async () => {
+    reg = await startBerthRegistry(args());
+  });
+  after(async () => {
+    await reg?.stop();
+  });
+  return () => reg!;
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
 import { BUSYBOX_TAR, ensureBusyboxImage, leftovers, networkLeftovers, startTestDaemon, useTestDaemon, type CommandResult } from '../harness.js';
-import { skopeo, startBerthRegistry, type RunningRegistry } from '../registry-peers.js';
+import { skopeo, startBerthRegistry, useBerthRegistry as useRegistry, type RunningRegistry } from '../registry-peers.js';
 
 // docker build through the classic builder (berth has no BuildKit).
 process.env['DOCKER_BUILDKIT'] = '0';
@@ -31,17 +31,6 @@ function ok(r: CommandResult): string {
   return r.stdout;
 }
 
-/** A registry for one describe block, stopped (by pid) after it. */
-function useRegistry(args: () => string[] = () => []): () => RunningRegistry {
-  let reg: RunningRegistry | undefined;
-  before(async () => {
-    reg = await startBerthRegistry(args());
-  });
-  after(async () => {
-    await reg?.stop();
-  });
-  return () => reg!;
-}
 
 /** A raw GET to a registry over plain HTTP (the tests' own view of what it holds). */
 function registryGet(host: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
 import { BUSYBOX_TAR, ensureBusyboxImage, REPO } from '../harness.js';
-import { skopeo, startBerthRegistry, type RunningRegistry } from '../registry-peers.js';
+import { skopeo, startBerthRegistry, useBerthRegistry as useRegistry, type RunningRegistry } from '../registry-peers.js';
 
 const sha = (b: Buffer | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -24,17 +24,6 @@ before(() => {
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** A registry for one describe block, stopped (and its root removed) after it. */
-function useRegistry(args: () => string[] = () => []): () => RunningRegistry {
-  let reg: RunningRegistry | undefined;
-  before(async () => {
-    reg = await startBerthRegistry(args());
-  });
-  after(async () => {
-    await reg?.stop();
-  });
-  return () => reg!;
-}
 
 interface Reply {
   status: number;
