@@ -28,13 +28,18 @@ export interface Frame {
 export function encodeFrame(stream: StreamId, data: Uint8Array): Buffer {
   if (data.length > 0xffffffff) throw new RangeError(`Frame payload too large: ${data.length} bytes`);
   const out = Buffer.allocUnsafe(FRAME_HEADER_SIZE + data.length);
-  out[0] = stream;
-  out[1] = 0;
-  out[2] = 0;
-  out[3] = 0;
-  out.writeUInt32BE(data.length, 4);
+  writeFrameHeader(out, 0, stream, data.length);
   out.set(data, FRAME_HEADER_SIZE);
   return out;
+}
+
+/** Writes a frame's 8-byte header at `offset` of `out` (for callers that lay several frames into one buffer). */
+export function writeFrameHeader(out: Buffer, offset: number, stream: StreamId, length: number): void {
+  out[offset] = stream;
+  out[offset + 1] = 0;
+  out[offset + 2] = 0;
+  out[offset + 3] = 0;
+  out.writeUInt32BE(length, offset + 4);
 }
 
 /** Raised when a header names a stream id outside 0–3: the input is not a multiplexed stream. */

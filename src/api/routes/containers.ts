@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../../core/errdefs.js';
 import { parseFilters } from '../../pkg/filters.js';
 import { parseTimestamps, timestampToDate } from '../../pkg/go-duration.js';
-import { encodeFrame, FRAME_HEADER_SIZE, STDERR, STDOUT } from '../../pkg/stdcopy.js';
+import { encodeFrame, FRAME_HEADER_SIZE, STDERR, STDOUT, writeFrameHeader } from '../../pkg/stdcopy.js';
 import type { LogEntry } from '../../pkg/container-log.js';
 import type { Duplex } from 'node:stream';
 import { parseDetachKeys } from '../../pkg/detach-keys.js';
@@ -219,26 +219,21 @@ function encodeLogBatch(batch: LogEntry[], opts: { stdout: boolean; stderr: bool
   }
   const out = Buffer.allocUnsafe(size + (opts.tty ? 0 : frames * FRAME_HEADER_SIZE));
   let at = 0;
-  let header = -1;
-  last = undefined;
+  // The frame being filled: its header is written once its length is known.
+  let frame: { at: number; stream: LogEntry['stream'] } | undefined;
   const closeFrame = (): void => {
-    if (header >= 0) out.writeUInt32BE(at - header - FRAME_HEADER_SIZE, header + 4);
+    if (frame) writeFrameHeader(out, frame.at, frame.stream === 'stdout' ? STDOUT : STDERR, at - frame.at - FRAME_HEADER_SIZE);
   };
   for (const { e, prefix } of picked) {
-    if (!opts.tty && e.stream !== last) {
+    if (!opts.tty && e.stream !== frame?.stream) {
       closeFrame();
-      header = at;
-      out[at] = e.stream === 'stdout' ? STDOUT : STDERR;
-      out[at + 1] = 0;
-      out[at + 2] = 0;
-      out[at + 3] = 0;
+      frame = { at, stream: e.stream };
       at += FRAME_HEADER_SIZE;
-      last = e.stream;
     }
     if (prefix) at += out.write(prefix, at, 'latin1');
     at += e.line.copy(out, at);
   }
-  if (!opts.tty) closeFrame();
+  closeFrame();
   return out;
 }
 
