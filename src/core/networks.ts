@@ -123,7 +123,12 @@ export interface NetworkDriver {
    * `release()`, which the caller calls once the container's process is in the namespace (after the
    * runtime's create); the container then keeps it alive. removeSandbox releases it too.
    */
-  createSandbox(containerId: string, joins: JoinSpec[]): Promise<SandboxHandle>;
+  createSandbox(containerId: string, joins: JoinSpec[], opts?: { dnsGateway?: string }): Promise<SandboxHandle>;
+  /**
+   * Points the namespace's 127.0.0.11:53 at the name server on `gateway` (a container of a user network asks
+   * there, as in Docker). createSandbox's `dnsGateway` sets it up; this moves it after a disconnect.
+   */
+  redirectDns(netnsPath: string, gateway: string): Promise<void>;
   /** Adds one more veth to a running container's namespace (connect). */
   join(netnsPath: string, spec: JoinSpec): Promise<void>;
   /** Removes a veth (disconnect): deleting the host end deletes the pair. */
@@ -162,6 +167,9 @@ export interface PortReserver {
   release(m: PortMapping): void;
 }
 
+/** Where a container of a user network sends its DNS queries, as in Docker (its /etc/resolv.conf says so). */
+export const EMBEDDED_DNS_ADDRESS = '127.0.0.11';
+
 /** Answers DNS for one user network, on its gateway address. */
 export interface NameServer {
   serve(address: string, lookup: NameLookup): Promise<void>;
@@ -172,8 +180,8 @@ export interface NameServer {
 export interface NameLookup {
   /** Addresses for a name asked by `client` (the container's address); undefined means: not ours, forward it. */
   resolve(name: string, client: string): string[] | undefined;
-  /** The name of an address on this network, for PTR queries. */
-  reverse(address: string): string | undefined;
+  /** The name of an address on the asking container's networks, for PTR queries. */
+  reverse(address: string, client: string): string | undefined;
   /** Where to forward other names (the container's --dns servers, or the host's). */
   upstreams(client: string): string[];
 }

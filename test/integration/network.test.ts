@@ -2,6 +2,7 @@
 // isolation, published ports from the host, the default bridge with --link, errors in Docker's words, and
 // cleanup after a kill -9 of berthd. Lean: few containers, short timeouts, real traffic.
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -67,7 +68,41 @@ describe('user-defined networks', () => {
     assert.match(files, /\th1\.example\.org h1$/m);
     assert.match(files, new RegExp(`^${inspect.IPAM.Config[0].Gateway.replace(/\./g, '\\.')}\\tgw$`, 'm'));
     assert.match(files, /^search corp$/m);
-    assert.match(files, /^nameserver /m);
+    // Docker's embedded resolver address, sent on (DNAT inside the container's namespace) to the network's.
+    assert.deepEqual(files.split('\n').filter((l) => l.startsWith('nameserver')), ['nameserver 127.0.0.11']);
+    assert.match(files, /^options .*ndots:0$/m);
+    assert.match(ok(['run', '--rm', '--network', 'na', 'busybox', 'nslookup', 'web', '127.0.0.11']), new RegExp(ip.replace(/\./g, '\\.')));
+  });
+
+  it('the 127.0.0.11 redirect lets no one else reach the container\'s loopback', async () => {
+    // route_localnet (needed by the redirect) would accept 127/8 from the wire: a raw-table rule refuses it.
+    // From a second container's namespace with a route to 127.0.0.1 through web's address, a datagram to a
+    // socket of web's that listens on 127.0.0.1 must not arrive. (UDP: one packet in is the whole exposure.)
+    ok(['run', '-d', '--name', 'probe', '--network', 'na', 'busybox', 'sleep', '60']);
+    try {
+      const webIp = ok(['inspect', '-f', '{{.NetworkSettings.Networks.na.IPAddress}}', 'web']);
+      const inNs = (name: string) => [`--net=/proc/${ok(['inspect', '-f', '{{.State.Pid}}', name])}/ns/net`];
+      const listen = `const s=require('dgram').createSocket('udp4');s.on('message',(m)=>{console.log('got '+m);process.exit(0)});s.bind(81,'127.0.0.1',()=>console.log('ready'));setTimeout(()=>{console.log('none');process.exit(0)},2000)`;
+      const listener = spawn('nsenter', [...inNs('web'), process.execPath, '-e', listen], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let heard = '';
+      const exited = new Promise<void>((resolve) => listener.on('exit', () => resolve()));
+      await new Promise<void>((resolve) => listener.stdout.on('data', (d: Buffer) => ((heard += d.toString()), heard.includes('ready') && resolve())));
+      const send = `const s=require('dgram').createSocket('udp4');s.send('from-probe',81,'127.0.0.1',()=>s.close())`;
+      const script = [
+        'echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet',
+        // Loopback addresses no longer local here: 127.0.0.1 goes out to web.
+        'ip route del local 127.0.0.0/8 table local dev lo',
+        'ip route del local 127.0.0.1 table local dev lo',
+        `ip route add 127.0.0.1/32 via ${webIp} dev eth0`,
+        `exec ${process.execPath} -e "${send}"`,
+      ].join(' && ');
+      const r = spawnSync('nsenter', [...inNs('probe'), 'sh', '-c', script], { encoding: 'utf8', timeout: 15_000 });
+      assert.equal(r.status, 0, r.stderr);
+      await exited;
+      assert.equal(heard.trim().split('\n').pop(), 'none');
+    } finally {
+      ok(['rm', '-f', 'probe']);
+    }
   });
 
   it('isolates two user networks, and an --internal network has no route out', () => {
@@ -93,6 +128,15 @@ describe('user-defined networks', () => {
     assert.match(hosts, ownNa);
     assert.equal(ok(['run', '--rm', '--network', 'nb', 'busybox', ...FETCH('web2')]), 'hello-na');
     assert.match(ok(['exec', 'web', 'ip', '-o', 'addr']), /eth1/);
+    // As with Docker's resolver, a container on two networks resolves names of both.
+    ok(['run', '-d', '--name', 'onb', '--network', 'nb', 'busybox', ...HTTPD('hello-nb')]);
+    assert.equal(ok(['exec', 'web', ...FETCH('onb')]), 'hello-nb');
+    // Started on na, connected to nb, then taken off na: its resolver now asks nb's name server.
+    ok(['run', '-d', '--name', 'mover', '--network', 'na', 'busybox', 'sleep', '60']);
+    ok(['network', 'connect', 'nb', 'mover']);
+    ok(['network', 'disconnect', 'na', 'mover']);
+    assert.equal(ok(['exec', 'mover', ...FETCH('onb')]), 'hello-nb');
+    ok(['rm', '-f', 'mover', 'onb']);
     const again = docker(['network', 'connect', 'nb', 'web']);
     assert.notEqual(again.code, 0);
     assert.match(again.stderr, /endpoint with name web already exists in network nb/);

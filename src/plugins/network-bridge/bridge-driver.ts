@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { InternalError } from '../../core/errdefs.js';
 import type { FirewallState, JoinSpec, NetworkDriver, SandboxHandle } from '../../core/networks.js';
 import { exec } from '../../pkg/exec.js';
-import { firewallRules, jumpRules, type ChainNames } from './firewall-rules.js';
+import { dnsRedirectRules, firewallRules, jumpRules, type ChainNames } from './firewall-rules.js';
 import type { IpBatchProcess } from './ip-batch-process.js';
-import { SandboxPool } from './sandbox-pool.js';
+import { discard, SandboxPool } from './sandbox-pool.js';
 
 export interface BridgeDriverOptions {
   /** Where the network namespace files are bind-mounted: `<exec-root>/netns`. */
@@ -77,16 +77,22 @@ export class BridgeDriver implements NetworkDriver {
     if (r.code !== 0 && existsSync(`/sys/class/net/${bridge}`)) throw new InternalError(`Could not remove bridge ${bridge}: ${r.stderr.trim()}`);
   }
 
-  async createSandbox(containerId: string, joins: JoinSpec[]): Promise<SandboxHandle> {
-    const entry = this.#pool.take();
+  async createSandbox(containerId: string, joins: JoinSpec[], opts: { dnsGateway?: string } = {}): Promise<SandboxHandle> {
+    const { dnsGateway } = opts;
+    const entry = this.#pool.take({ firewall: dnsGateway !== undefined });
     try {
       const inside = joins.flatMap((j) => this.#insideLines(j));
-      await Promise.all([entry.ready, inside.length > 0 ? entry.inside.run(inside) : Promise.resolve()]);
+      const steps = [entry.ready, inside.length > 0 ? entry.inside.run(inside) : Promise.resolve()];
+      if (dnsGateway !== undefined) {
+        steps.push(entry.firewall!.then((f) => f.finish(dnsRedirectRules(dnsGateway, true).trimEnd().split('\n'))));
+      } else {
+        entry.firewall?.then((f) => f.kill(), () => undefined);
+      }
+      await Promise.all(steps);
       await entry.host.finish(joins.flatMap(enslave));
     } catch (err) {
       // The namespace goes with its holder, and the veths in it with it.
-      entry.inside.kill();
-      entry.host.kill();
+      discard(entry);
       this.#removeLater(joins.map((j) => j.hostIfname));
       throw new InternalError(`Could not set up the network namespace: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -118,6 +124,11 @@ export class BridgeDriver implements NetworkDriver {
       throw new InternalError(`Could not connect the container: ${r.stderr.trim()}`);
     }
     await ip(['-batch', '-'], enslave(spec));
+  }
+
+  async redirectDns(netnsPath: string, gateway: string): Promise<void> {
+    const r = await exec('nsenter', [`--net=${netnsPath}`, 'iptables-restore', '--noflush', '-w', '5'], { ...TIMEOUT, input: dnsRedirectRules(gateway, false) });
+    if (r.code !== 0) throw new InternalError(`Could not point the container's name server at ${gateway}: ${r.stderr.trim()}`);
   }
 
   async leave(hostIfname: string): Promise<void> {

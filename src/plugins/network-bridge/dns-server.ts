@@ -27,10 +27,10 @@ interface Listening {
 
 /**
  * The embedded name server of user-defined networks, one per network on its gateway address (UDP and TCP,
- * port 53), on the host side of the bridge: Node cannot open a socket inside a container's namespace, and a
- * per-container DNAT to 127.0.0.11 would cost an iptables run at every start. Container names, aliases and
- * short ids resolve to addresses on that network only; other names are forwarded to the container's --dns
- * servers or the host's (even loopback ones, since the server runs on the host).
+ * port 53), on the host side of the bridge: Node cannot open a socket inside a container's namespace, so
+ * each container's 127.0.0.11:53 is DNAT'ed here from inside its namespace (dnsRedirectRules). What a name
+ * resolves to depends on who asks (see NameLookup); names that are not ours are forwarded to the container's
+ * --dns servers or the host's (even loopback ones, since the server runs on the host).
  */
 export class EmbeddedDnsServer implements NameServer {
   readonly #servers = new Map<string, Listening>();
@@ -124,7 +124,7 @@ export class EmbeddedDnsServer implements NameServer {
     }
     if (q.opcode === 0 && type === TYPE_PTR) {
       const addr = reverseName(name);
-      const host = addr !== undefined ? lookup.reverse(addr) : undefined;
+      const host = addr !== undefined ? lookup.reverse(addr, client) : undefined;
       if (host !== undefined) return buildResponse(q, 0, [{ type: TYPE_PTR, ttl: TTL, data: host }]);
     }
     const upstreams = lookup.upstreams(client);

@@ -1,4 +1,4 @@
-import type { FirewallState } from '../../core/networks.js';
+import { EMBEDDED_DNS_ADDRESS, type FirewallState } from '../../core/networks.js';
 
 export interface ChainNames {
   /** nat: DNAT of published ports (jumped to from PREROUTING and OUTPUT for local destinations). */
@@ -59,4 +59,28 @@ export function firewallRules(c: ChainNames, s: FirewallState): string {
     if (subnet) nat.push(`-A ${c.post} -s ${subnet} -o ${p.bridge} -d ${p.containerIp}/32 -p ${m.proto} -m ${m.proto} --dport ${m.containerPort} -m conntrack --ctstate DNAT -m addrtype ! --src-type LOCAL -j MASQUERADE`);
   }
   return `${[...nat, 'COMMIT', ...filter, 'COMMIT'].join('\n')}\n`;
+}
+
+/** The chain, inside a container's own namespace, that sends 127.0.0.11:53 to its network's name server. */
+const DNS_CHAIN = 'BERTH_DNS';
+
+/**
+ * `iptables-restore --noflush` input, run inside a container's namespace, that makes 127.0.0.11:53 (UDP and
+ * TCP) reach the embedded name server on `gateway`: DNAT in OUTPUT, and MASQUERADE of the loopback source as
+ * the packet leaves, so the server sees the container's address (it answers by who asks). The kernel routes
+ * such a packet only with route_localnet on, which also lets 127/8 in from outside: the raw DROP refuses
+ * that (conntrack's replies are un-NATed later, so they still pass). Docker gets the same 127.0.0.11 with a
+ * resolver listening inside the namespace; Node cannot open a socket there.
+ * `initial` adds the jumps (once per namespace); without it only the chain is rewritten (a new gateway).
+ */
+export function dnsRedirectRules(gateway: string, initial: boolean): string {
+  const lines: string[] = [];
+  if (initial) lines.push('*raw', '-A PREROUTING ! -i lo -d 127.0.0.0/8 -j DROP', 'COMMIT');
+  lines.push('*nat', `:${DNS_CHAIN} - [0:0]`);
+  if (initial) {
+    lines.push(`-A OUTPUT -d ${EMBEDDED_DNS_ADDRESS}/32 -j ${DNS_CHAIN}`, '-A POSTROUTING -s 127.0.0.0/8 ! -o lo -j MASQUERADE');
+  }
+  for (const proto of ['udp', 'tcp']) lines.push(`-A ${DNS_CHAIN} -p ${proto} -m ${proto} --dport 53 -j DNAT --to-destination ${gateway}:53`);
+  lines.push('COMMIT');
+  return `${lines.join('\n')}\n`;
 }

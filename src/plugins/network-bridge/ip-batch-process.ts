@@ -29,8 +29,11 @@ export class IpBatchProcess {
   #exitCode: number | null | undefined;
   #sent = 0;
   #ended = false;
+  readonly #label: string;
 
-  constructor(cmd: string, args: string[]) {
+  /** `label` names the helper in errors ("the ip helper exited with 1"). */
+  constructor(cmd: string, args: string[], label = 'the ip helper') {
+    this.#label = label;
     this.#child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: DEFAULT_EXEC_ENV });
     this.#exit = new Promise((resolve) => {
       this.#child.once('error', (err) => {
@@ -68,7 +71,7 @@ export class IpBatchProcess {
     const mark = this.#sent;
     const done = new Promise<void>((resolve, reject) => this.#waiters.push({ mark, resolve, reject }));
     this.#child.stdin!.write(`${[...lines, SYNC_LINE].join('\n')}\n`);
-    return this.#awaited(withTimeout(done, timeoutMs, () => this.kill()));
+    return this.#awaited(withTimeout(done, timeoutMs, this.#label, () => this.kill()));
   }
 
   /** Runs the last `lines`, closes stdin and waits for a clean exit. */
@@ -76,7 +79,7 @@ export class IpBatchProcess {
     if (!this.alive) throw this.#failure();
     this.#ended = true;
     this.#child.stdin!.end(lines.length > 0 ? `${lines.join('\n')}\n` : '');
-    const code = await this.#awaited(withTimeout(this.#exit, timeoutMs, () => this.kill()));
+    const code = await this.#awaited(withTimeout(this.#exit, timeoutMs, this.#label, () => this.kill()));
     if (code !== 0) throw this.#failure();
   }
 
@@ -138,17 +141,17 @@ export class IpBatchProcess {
   }
 
   #failure(): InternalError {
-    const why = this.#stderr.trim() || (this.#exitCode === undefined ? 'the ip helper was closed' : `the ip helper exited with ${String(this.#exitCode)}`);
+    const why = this.#stderr.trim() || (this.#exitCode === undefined ? `${this.#label} was closed` : `${this.#label} exited with ${String(this.#exitCode)}`);
     return new InternalError(why);
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
+function withTimeout<T>(p: Promise<T>, ms: number, label: string, onTimeout: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const t = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       onTimeout();
-      reject(new InternalError(`the ip helper did not answer within ${ms} ms`));
+      reject(new InternalError(`${label} did not answer within ${ms} ms`));
     }, ms);
     timer.unref();
   });

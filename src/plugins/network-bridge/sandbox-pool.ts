@@ -12,6 +12,11 @@ export interface PoolEntry {
   ready: Promise<void>;
   /** `ip -batch -` on the host, used once. */
   host: IpBatchProcess;
+  /**
+   * `iptables-restore` inside the namespace (for the DNS redirect of user networks), started once the
+   * namespace exists; made ahead of time only after a start has asked for one (see take).
+   */
+  firewall?: Promise<IpBatchProcess>;
 }
 
 export interface SandboxPoolOptions {
@@ -31,17 +36,25 @@ export class SandboxPool {
   #free: PoolEntry[] = [];
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Whether entries come with an iptables helper: once one start needed it, the next ones likely will. */
+  #firewallWanted = false;
 
   constructor(opts: SandboxPoolOptions) {
     this.#opts = opts;
   }
 
-  /** A ready entry if there is one, a new one otherwise (then it is made now, on the caller's time). */
-  take(): PoolEntry {
+  /**
+   * A ready entry if there is one, a new one otherwise (then it is made now, on the caller's time). With
+   * `firewall`, the entry has its iptables helper (started now if it had none).
+   */
+  take(opts: { firewall?: boolean } = {}): PoolEntry {
+    if (opts.firewall) this.#firewallWanted = true;
     let entry: PoolEntry | undefined;
     while ((entry = this.#free.shift()) && !(entry.inside.alive && entry.host.alive)) discard(entry);
     this.#schedule(this.#opts.refillDelayMs);
-    return entry ?? makeEntry();
+    entry ??= makeEntry(false);
+    if (opts.firewall) entry.firewall ??= firewallHelper(entry);
+    return entry;
   }
 
   /** Fills the pool soon (at daemon start). */
@@ -67,7 +80,7 @@ export class SandboxPool {
 
   #fill(): void {
     while (!this.#closed && this.#free.length < this.#opts.size) {
-      const e = makeEntry();
+      const e = makeEntry(this.#firewallWanted);
       this.#free.push(e);
       // One that fails to come up is dropped; the next take makes its own (and reports why it fails).
       e.ready.catch(() => {
@@ -79,14 +92,37 @@ export class SandboxPool {
   }
 }
 
-function makeEntry(): PoolEntry {
+function makeEntry(withFirewall: boolean): PoolEntry {
   const inside = new IpBatchProcess('unshare', ['--net', 'ip', '-batch', '-']);
   const ready = inside.run(['link set lo up']);
   ready.catch(() => undefined);
-  return { inside, ready, host: new IpBatchProcess('ip', ['-batch', '-']) };
+  const entry: PoolEntry = { inside, ready, host: new IpBatchProcess('ip', ['-batch', '-']) };
+  if (withFirewall) entry.firewall = firewallHelper(entry);
+  return entry;
 }
 
-function discard(e: PoolEntry): void {
+/**
+ * `iptables-restore` in the entry's namespace, waiting for its rules on stdin; route_localnet is switched on
+ * after the rules are in (see dnsRedirectRules). Started only once `ip` runs inside, which is what makes
+ * `/proc/<pid>/ns/net` the new namespace and not the daemon's: rules meant for a container never reach the
+ * host's tables.
+ */
+function firewallHelper(e: PoolEntry): Promise<IpBatchProcess> {
+  const helper = e.ready.then(
+    () =>
+      new IpBatchProcess(
+        'nsenter',
+        [`--net=/proc/${e.inside.pid}/ns/net`, 'sh', '-c', 'iptables-restore --noflush -w 5 && echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet'],
+        'the iptables helper',
+      ),
+  );
+  helper.catch(() => undefined);
+  return helper;
+}
+
+/** Ends an entry's processes: its namespace goes with them. */
+export function discard(e: PoolEntry): void {
   e.inside.kill();
   e.host.kill();
+  e.firewall?.then((f) => f.kill(), () => undefined);
 }

@@ -391,7 +391,9 @@ export class NetworkService {
         if (defaultRoute) routed = true;
         joins.push(this.#joinSpec(ep, net, defaultRoute));
       }
-      const sandbox = await this.#deps.driver.createSandbox(c.id, joins);
+      // The container's resolver asks 127.0.0.11, sent on to the name server of its first user network.
+      const dnsNet = attached.find((a) => !a.net.predefined)?.net;
+      const sandbox = await this.#deps.driver.createSandbox(c.id, joins, { dnsGateway: dnsNet?.gateway });
       const primary = attached[0]!;
       const wanted = portMappings(c.hostConfig['PortBindings'], c.config.ExposedPorts, c.hostConfig['PublishAllPorts'] === true);
       if (wanted.length > 0) {
@@ -406,7 +408,7 @@ export class NetworkService {
         this.#deps.metadata.update((tx) => tx.putSandbox({ containerId: c.id, netnsPath: '', ports: held }));
         await this.#syncFirewall();
       }
-      await this.#writeEtcFiles(c, { address: primary.ep.ip!, net: primary.net });
+      await this.#writeEtcFiles(c, { address: primary.ep.ip!, net: primary.net, embeddedDns: dnsNet !== undefined });
       this.#publishContainer(c.id, attached.map((a) => a.net.id), 'connect');
       return { netnsPath: sandbox.netnsPath, hostNetwork: false, env: this.#linkEnv(c), release: () => sandbox.release() };
     } catch (err) {
@@ -485,6 +487,7 @@ export class NetworkService {
       if (ep.ip !== null && ep.endpointId) await this.#deps.driver.leave(this.#deps.driver.vethName(ep.endpointId));
       const cur = this.#deps.metadata.view((tx) => tx.getContainer(c.id));
       if (ep.ip !== null && cur) await this.#editHosts(cur, (text) => removeHostsEntry(text, this.#ownHostsEntry(cur, ep.ip!)));
+      if (ep.ip !== null && cur && !net.predefined && RUNNING.has(cur.state.status) && cur.state.pid > 0) await this.#redirectDns(cur);
     });
     this.#publish(net, 'disconnect', { container: c.id });
   }
@@ -587,37 +590,73 @@ export class NetworkService {
     await this.#deps.driver.syncFirewall(state);
   }
 
+  /**
+   * After a disconnect from a user network: 127.0.0.11 in the container's namespace is sent on to the name
+   * server of its first remaining user network (the one it asked may be gone). With none left it stays as is.
+   */
+  async #redirectDns(c: ContainerRecord): Promise<void> {
+    const next = this.#deps.metadata.view((tx) =>
+      tx
+        .listEndpoints({ containerId: c.id })
+        .filter((e) => e.ip !== null)
+        .sort((a, b) => a.ifname.localeCompare(b.ifname, 'en', { numeric: true }))
+        .map((e) => tx.getNetwork(e.networkId))
+        .find((n) => n && !n.predefined),
+    );
+    if (!next) return;
+    await this.#deps.driver.redirectDns(`/proc/${c.state.pid}/ns/net`, next.gateway).catch((err: unknown) => {
+      this.#deps.log.warn('could not point the container\'s name server at its other network', { id: c.id, error: String(err) });
+    });
+  }
+
   async #serveDns(net: NetworkRecord): Promise<void> {
     await this.#deps.dns.serve(net.gateway, this.#lookup(net.id)).catch((err: unknown) => {
       this.#deps.log.warn('could not start the embedded name server', { network: net.name, address: net.gateway, error: String(err) });
     });
   }
 
-  /** Names on one network: container names, aliases, short ids, also with `.<network>` appended. */
+  /**
+   * What the name server on one network's gateway answers. Queries come from a container's address on that
+   * network; as Docker's resolver does, it answers from every user network the asking container is on (this
+   * one first): container names, aliases, short ids, also with `.<network>` appended. Other containers'
+   * networks stay invisible to it.
+   */
   #lookup(networkId: string): NameLookup {
     const ownGateways = (): Set<string> => new Set(this.#bridgeNetworks().map((n) => n.gateway));
+    /** The asking container's user networks, this one first; just this one for an unknown address. */
+    const networksOf = (tx: ReadTx, client: string): NetworkRecord[] => {
+      const asker = tx.listEndpoints({ networkId }).find((e) => e.ip === client);
+      const ids = [networkId, ...(asker ? tx.listEndpoints({ containerId: asker.containerId }).map((e) => e.networkId) : [])];
+      return [...new Set(ids)].flatMap((id) => {
+        const net = tx.getNetwork(id);
+        return net && (id === networkId || !net.predefined) ? [net] : [];
+      });
+    };
     return {
-      resolve: (name) =>
+      resolve: (name, client) =>
         this.#deps.metadata.view((tx) => {
-          const net = tx.getNetwork(networkId);
-          if (!net) return undefined;
-          const bare = name.endsWith(`.${net.name.toLowerCase()}`) ? name.slice(0, -(net.name.length + 1)) : name;
-          const found: string[] = [];
-          for (const e of tx.listEndpoints({ networkId })) {
-            if (e.ip === null) continue;
-            const c = tx.getContainer(e.containerId);
-            if (!c) continue;
-            const names = [c.name, c.id.slice(0, 12), ...e.config.aliases].map((n) => n.toLowerCase());
-            if (names.includes(bare)) found.push(e.ip);
+          for (const net of networksOf(tx, client)) {
+            const bare = name.endsWith(`.${net.name.toLowerCase()}`) ? name.slice(0, -(net.name.length + 1)) : name;
+            const found: string[] = [];
+            for (const e of tx.listEndpoints({ networkId: net.id })) {
+              if (e.ip === null) continue;
+              const c = tx.getContainer(e.containerId);
+              if (!c) continue;
+              const names = [c.name, c.id.slice(0, 12), ...e.config.aliases].map((n) => n.toLowerCase());
+              if (names.includes(bare)) found.push(e.ip);
+            }
+            if (found.length > 0) return found;
           }
-          return found.length > 0 ? found : undefined;
+          return undefined;
         }),
-      reverse: (address) =>
+      reverse: (address, client) =>
         this.#deps.metadata.view((tx) => {
-          const net = tx.getNetwork(networkId);
-          const e = tx.listEndpoints({ networkId }).find((x) => x.ip === address);
-          const c = e ? tx.getContainer(e.containerId) : undefined;
-          return c && net ? `${c.name}.${net.name}` : undefined;
+          for (const net of networksOf(tx, client)) {
+            const e = tx.listEndpoints({ networkId: net.id }).find((x) => x.ip === address);
+            const c = e ? tx.getContainer(e.containerId) : undefined;
+            if (c) return `${c.name}.${net.name}`;
+          }
+          return undefined;
         }),
       upstreams: (client) => {
         const own = ownGateways();
@@ -647,7 +686,7 @@ export class NetworkService {
     }
   }
 
-  async #writeEtcFiles(c: ContainerRecord, at: { address?: string; net?: NetworkRecord; hostNetwork?: boolean }): Promise<void> {
+  async #writeEtcFiles(c: ContainerRecord, at: { address?: string; net?: NetworkRecord; hostNetwork?: boolean; embeddedDns?: boolean }): Promise<void> {
     const hc = c.hostConfig;
     if (at.hostNetwork) {
       // Docker gives a host-network container the host's own files.
@@ -666,7 +705,7 @@ export class NetworkService {
     });
     const resolv = renderResolvConf({
       host: this.#hostResolv,
-      embedded: at.net && !at.net.predefined ? at.net.gateway : undefined,
+      embedded: at.embeddedDns === true,
       dns: stringList(hc['Dns']),
       dnsSearch: stringList(hc['DnsSearch']),
       dnsOptions: stringList(hc['DnsOptions']),
