@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -299,6 +300,121 @@ describe('published ports', () => {
     await waitFor(() => !networkLeftovers(daemon().net).links.includes(veth), 'the stopped container kept its veth');
     assert.doesNotMatch(ok(['exec', 'keeper', 'ip', '-o', 'addr']), new RegExp(`${ip.replace(/\./g, '\\.')}/`));
     ok(['rm', '-f', 'keeper', 'src']);
+  });
+});
+
+describe('outbound traffic, UDP, -P and network options', () => {
+  /** A namespace of the test's own outside the daemon's networks, reached through a veth from the host. */
+  function outsideNamespace(): { ns: string; hostAddress: string; address: string; remove: () => void } {
+    const { tag, block } = daemon().net;
+    const [a, b, c] = block.split('.').map(Number) as [number, number, number];
+    // The last /30 of the daemon's /20: user networks here take /24s from its start.
+    const base = `${a}.${b}.${c + 15}`;
+    const ns = `bt${tag}out`;
+    const hostEnd = `o${tag}h`;
+    const remove = () => {
+      spawnSync('ip', ['netns', 'del', ns]);
+      spawnSync('ip', ['link', 'del', hostEnd]);
+    };
+    remove();
+    const steps = [
+      ['netns', 'add', ns],
+      ['link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns],
+      ['addr', 'add', `${base}.253/30`, 'dev', hostEnd],
+      ['link', 'set', hostEnd, 'up'],
+      ['-n', ns, 'addr', 'add', `${base}.254/30`, 'dev', 'eth0'],
+      ['-n', ns, 'link', 'set', 'eth0', 'up'],
+      ['-n', ns, 'link', 'set', 'lo', 'up'],
+    ];
+    for (const step of steps) {
+      const r = spawnSync('ip', step, { encoding: 'utf8' });
+      if (r.status !== 0) {
+        remove();
+        assert.fail(`ip ${step.join(' ')}: ${r.stderr}`);
+      }
+    }
+    return { ns, hostAddress: `${base}.253`, address: `${base}.254`, remove };
+  }
+
+  /** Runs `code` (Node) in a network namespace; resolves with its stdout once it prints `ready`. */
+  async function nodeIn(nsArgs: string[], code: string): Promise<{ output: () => string; exited: Promise<void>; kill: () => void }> {
+    const child = spawn(nsArgs[0]!, [...nsArgs.slice(1), process.execPath, '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => ((out += d.toString()), out.includes('ready') && resolve()));
+      child.on('exit', () => reject(new Error(`exited before ready: ${out}`)));
+    });
+    return { output: () => out, exited, kill: () => child.kill('SIGKILL') };
+  }
+
+  it('outbound traffic leaves masqueraded as the host; an --internal network gets nowhere', async () => {
+    const out = outsideNamespace();
+    try {
+      // Who connects: the outside sees the host's address on its link, not the container's.
+      const server = await nodeIn(['ip', 'netns', 'exec', out.ns], `const s=require('net').createServer((c)=>{console.log('from '+c.remoteAddress);c.on('close',()=>process.exit(0));c.end('pong')});s.listen(9000,'0.0.0.0',()=>console.log('ready'));setTimeout(()=>process.exit(0),15000)`);
+      try {
+        assert.equal(ok(['run', '--rm', '--network', 'na', 'busybox', 'sh', '-c', `nc -w 3 ${out.address} 9000 </dev/null`]), 'pong');
+        await server.exited;
+        assert.match(server.output(), new RegExp(`from ${out.hostAddress.replace(/\./g, '\\.')}\\n`));
+      } finally {
+        server.kill();
+      }
+      const internal = docker(['run', '--rm', '--network', 'ni', 'busybox', 'sh', '-c', `nc -w 2 ${out.address} 9000 </dev/null`]);
+      assert.notEqual(internal.code, 0, 'a container of an --internal network got out');
+    } finally {
+      out.remove();
+    }
+  });
+
+  it('-p with /udp carries datagrams both ways; -P publishes exposed ports on random host ports', async () => {
+    const udpPort = await freePort();
+    ok(['run', '-d', '--name', 'pubu', '-p', `127.0.0.1:${udpPort}:5353/udp`, '-P', '--expose', '80', 'busybox', ...HTTPD('hello-P')]);
+    try {
+      assert.equal(ok(['port', 'pubu', '5353/udp']), `127.0.0.1:${udpPort}`);
+      const randomTcp = /^0\.0\.0\.0:(\d+)$/m.exec(ok(['port', 'pubu', '80']));
+      assert.ok(randomTcp, 'no random host port for 80/tcp');
+      assert.equal((await httpGet(Number(randomTcp[1]))).trim(), 'hello-P');
+      // A UDP echo in the container's namespace (busybox has no UDP server): the host's datagram is DNAT'ed in,
+      // and the answer comes back from the published address.
+      const pid = ok(['inspect', '-f', '{{.State.Pid}}', 'pubu']);
+      const echo = await nodeIn(['nsenter', `--net=/proc/${pid}/ns/net`], `const s=require('dgram').createSocket('udp4');s.on('message',(m,r)=>s.send(Buffer.concat([Buffer.from('echo:'),m]),r.port,r.address));s.bind(5353,()=>console.log('ready'));setTimeout(()=>process.exit(0),15000)`);
+      try {
+        const answer = await new Promise<string>((resolve, reject) => {
+          const sock = createSocket('udp4');
+          const timer = setTimeout(() => (sock.close(), reject(new Error('no UDP answer'))), 5000);
+          sock.on('message', (m, r) => {
+            clearTimeout(timer);
+            sock.close();
+            resolve(`${m.toString()} from ${r.address}:${r.port}`);
+          });
+          sock.send('ping', udpPort, '127.0.0.1');
+        });
+        assert.equal(answer, `echo:ping from 127.0.0.1:${udpPort}`);
+      } finally {
+        echo.kill();
+      }
+    } finally {
+      ok(['rm', '-f', 'pubu']);
+    }
+  });
+
+  it('a bridge of the user\'s name, --attachable, and --dns/--dns-search/--dns-option written as Docker writes them', () => {
+    const bridge = `b${daemon().net.tag}-named`;
+    ok(['network', 'create', '--attachable', '-o', `com.docker.network.bridge.name=${bridge}`, 'nnamed']);
+    try {
+      assert.ok(existsSync(`/sys/class/net/${bridge}`), 'the bridge does not have the given name');
+      assert.equal(ok(['network', 'inspect', '-f', '{{.Attachable}} {{index .Options "com.docker.network.bridge.name"}}', 'nnamed']), `true ${bridge}`);
+      const clash = docker(['network', 'create', '-o', `com.docker.network.bridge.name=${bridge}`, 'nclash']);
+      assert.notEqual(clash.code, 0);
+      const onDefault = ok(['run', '--rm', '--dns', '10.0.0.53', '--dns-search', 'corp.example', '--dns-option', 'rotate', 'busybox', 'cat', '/etc/resolv.conf']);
+      assert.deepEqual(onDefault.split('\n').filter((l) => !l.startsWith('#')), ['nameserver 10.0.0.53', 'search corp.example', 'options rotate']);
+      const onUser = ok(['run', '--rm', '--network', 'nnamed', '--dns', '10.0.0.53', '--dns-option', 'rotate', 'busybox', 'cat', '/etc/resolv.conf']);
+      assert.deepEqual(onUser.split('\n').filter((l) => l.startsWith('nameserver') || l.startsWith('options')), ['nameserver 127.0.0.11', 'options rotate ndots:0']);
+    } finally {
+      ok(['network', 'rm', 'nnamed']);
+    }
+    assert.ok(!existsSync(`/sys/class/net/${bridge}`), 'the bridge stayed after network rm');
   });
 });
 
