@@ -120,7 +120,7 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
 
   const buildDir = join(config.dataRoot, 'build');
   // Scratch space of builds cut short by a crash; cache mounts (build/cache-mounts) are kept.
-  const builder = new Builder({ ...store, runtime, workDir: buildDir, cgroupParent: config.cgroupParent, cgroupV2, hostResolvConf: '/etc/resolv.conf', registry: registry.registry });
+  const builder = new Builder({ ...store, runtime, workDir: buildDir, cgroupParent: config.cgroupParent, cgroupV2, hostResolvConf: '/etc/resolv.conf', registry: registry.registry, stepNetworks: networks });
   await builder.cleanupScratch();
 
   const execs = new ExecService({ host: containers, events, log });

@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { leftovers, REPO, useTestDaemon, type CommandResult } from '../harness.js';
+import { leftovers, networkLeftovers, REPO, useTestDaemon, type CommandResult } from '../harness.js';
 
 const daemon = useTestDaemon();
 const dirs: string[] = [];
@@ -247,6 +247,38 @@ describe('docker build (classic builder)', () => {
     } finally {
       server.kill();
     }
+  });
+
+  it('RUN steps are on the default bridge, or on the user network --network names (its containers by name)', () => {
+    const d = daemon();
+    const vethsBefore = networkLeftovers(d.net).links.filter((l) => l.startsWith(`v${d.net.tag}`)).length;
+    const dir = context({ Dockerfile: 'FROM busybox\nRUN ip -o -4 addr show eth0 > /addr && ip route > /route && cat /etc/resolv.conf > /resolv\n' });
+    const r = dockerBuild(['-t', 'onbridge', dir]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const prefix = d.net.bip.replace(/\.1\/24$/, '.');
+    assert.match(d.docker(['run', '--rm', 'onbridge', 'cat', '/addr']).stdout, new RegExp(`inet ${prefix.replace(/\./g, '\\.')}\\d+/24`));
+    assert.match(d.docker(['run', '--rm', 'onbridge', 'cat', '/route']).stdout, new RegExp(`^default via ${d.net.bip.split('/')[0]!.replace(/\./g, '\\.')} dev eth0`, 'm'));
+    assert.doesNotMatch(d.docker(['run', '--rm', 'onbridge', 'cat', '/resolv']).stdout, /127\.0\.0\.11/);
+    assert.equal(d.docker(['network', 'create', 'buildnet']).code, 0);
+    try {
+      const web = d.docker(['run', '-d', '--name', 'bweb', '--network', 'buildnet', 'busybox', 'sh', '-c', 'mkdir /www && echo from-bweb > /www/index.html && exec httpd -f -p 80 -h /www']);
+      assert.equal(web.code, 0, web.stderr);
+      const onNet = context({ Dockerfile: 'FROM busybox\nRUN wget -qO /got http://bweb/index.html\n' });
+      const b = dockerBuild(['--network', 'buildnet', '-t', 'onnet', onNet]);
+      assert.equal(b.code, 0, b.stdout + b.stderr);
+      assert.equal(d.docker(['run', '--rm', 'onnet', 'cat', '/got']).stdout, 'from-bweb\n');
+      // The default bridge has no names: the same step fails there.
+      const off = dockerBuild(['--no-cache', onNet]);
+      assert.notEqual(off.code, 0);
+    } finally {
+      d.docker(['rm', '-f', 'bweb']);
+      d.docker(['network', 'rm', 'buildnet']);
+    }
+    // The steps' veths went with their namespaces (the kernel frees them a moment later).
+    const deadline = Date.now() + 5000;
+    while (networkLeftovers(d.net).links.filter((l) => l.startsWith(`v${d.net.tag}`)).length > vethsBefore && Date.now() < deadline) spawnSync('sleep', ['0.1']);
+    assert.equal(networkLeftovers(d.net).links.filter((l) => l.startsWith(`v${d.net.tag}`)).length, vethsBefore);
+    noBuildLeftovers();
   });
 
   it('runs RUN with --add-host, --ulimit and --shm-size; refuses another platform', () => {

@@ -109,9 +109,7 @@ function parseBuildQuery(ctx: RequestContext): Omit<BuildOptions, 'signal'> {
   const shm = Number(q.get('shmsize') ?? '0');
   if (!Number.isSafeInteger(shm) || shm < 0) throw new InvalidArgumentError(`invalid shmsize: ${q.get('shmsize')}`);
   const network = q.get('networkmode') || undefined;
-  if (network && !['default', 'host', 'none', 'bridge'].includes(network)) {
-    throw new InvalidArgumentError(`network ${network} not found`);
-  }
+  if (network && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(network)) throw new InvalidArgumentError(`network ${network} not found`);
   return {
     tags: q.getAll('t').filter(Boolean),
     dockerfile: q.get('dockerfile') || 'Dockerfile',

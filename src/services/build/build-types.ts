@@ -4,6 +4,7 @@ import type { Runtime } from '../../core/runtime.js';
 import type { ProgressMessage } from '../images/progress.js';
 import type { Digest } from '../../pkg/digest.js';
 import type { Ulimit } from '../containers/host-config.js';
+import type { StepNetwork } from '../networks/network-service.js';
 import type { ImageStoreDeps } from '../images/image-store-deps.js';
 
 /** What the builder needs; the daemon wires it. */
@@ -16,6 +17,15 @@ export interface BuildDeps extends ImageStoreDeps {
   hostResolvConf: string;
   /** The registry client: FROM images missing here (or all of them, with --pull) are pulled through it. */
   registry?: Registry | undefined;
+  /** Networks for RUN steps (the network service); without it a step not on `host` has a loopback only. */
+  stepNetworks?: StepNetworks | undefined;
+}
+
+export interface StepNetworks {
+  /** Throws NotFoundError (`network x not found`) for a network that does not exist. */
+  resolve(idOrName: string): unknown;
+  /** Undefined when the network has no stack to give (no default bridge): the step gets a loopback only. */
+  attachStep(stepId: string, dir: string, opts: { network: string; hostname: string; extraHosts: string[] }): Promise<StepNetwork | undefined>;
 }
 
 export interface BuildOptions {

@@ -87,6 +87,9 @@ export class Builder {
     if (opts.platform && !/^linux(\/amd64)?$/.test(opts.platform)) {
       throw new InvalidArgumentError(`platform "${opts.platform}" is not supported: berth builds linux/amd64 images only`);
     }
+    // A user network for the RUN steps must exist before the context is even read (Docker's words if not).
+    const network = runNetworkMode(opts.network);
+    if (!['bridge', 'host', 'none'].includes(network)) deps.stepNetworks?.resolve(network);
     const tags = opts.tags.map((t) => withDefaultTag(parseReference(t)));
     const scratch = join(deps.workDir, 'tmp', randomBytes(8).toString('hex'));
     const started = Date.now();

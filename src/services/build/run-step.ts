@@ -9,16 +9,17 @@ import type { Ulimit } from '../containers/host-config.js';
 import { buildOciSpec } from '../containers/oci-spec.js';
 import { resolveUser } from '../containers/user-lookup.js';
 import { newSnapshotId } from '../images/layer-unpacker.js';
+import type { StepNetwork } from '../networks/network-service.js';
 import type { BuildDeps } from './build-types.js';
 
 /**
- * The network a RUN step gets, decided here and nowhere else. Docker builds on the default bridge; until
- * berth has one, a step shares the host's network (so package installs work), and `--network none` gives it
- * a namespace of its own with only loopback. When bridge networking lands, `default` should map to it.
+ * The network a RUN step gets, decided here and nowhere else: as with Docker, the default bridge unless the
+ * build (`--network`) or the step (`RUN --network`) names another: `host`, `none` (loopback only) or a user
+ * network.
  */
-export function runNetworkMode(requested: string | undefined): 'host' | 'none' {
-  if (requested === 'none') return 'none';
-  return 'host';
+export function runNetworkMode(requested: string | undefined): string {
+  if (requested === undefined || requested === '' || requested === 'default') return 'bridge';
+  return requested;
 }
 
 export interface RunStepOptions {
@@ -28,7 +29,8 @@ export interface RunStepOptions {
   env: string[];
   user: string | undefined;
   workingDir: string | undefined;
-  network: 'host' | 'none';
+  /** `host`, `none`, or a network's name or id (`bridge` for the default). */
+  network: string;
   extraHosts: string[];
   shmSize: number;
   ulimits: Ulimit[];
@@ -60,11 +62,19 @@ export async function runStep(deps: BuildDeps, opts: RunStepOptions): Promise<Ru
   const hostname = id.slice(0, 12);
   await deps.snapshotter.prepareActive(snapshotId);
   let task: Task | undefined;
+  let network: StepNetwork | undefined;
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const hosts = hostsFile() + opts.extraHosts.map((h) => hostsLine(h)).join('');
-    const resolv = opts.network === 'host' ? await readFile(deps.hostResolvConf, 'utf8').catch(() => '') : await resolvConfFile(deps.hostResolvConf);
-    await Promise.all([writeFile(join(dir, 'hosts'), hosts), writeFile(join(dir, 'hostname'), hostnameFile(hostname)), writeFile(join(dir, 'resolv.conf'), resolv)]);
+    const ownStack = opts.network !== 'host' && opts.network !== 'none';
+    // On a bridge or user network the network service writes hosts and resolv.conf (the step's address and
+    // name in them); with no default bridge (dockerd -b none) the step has a loopback only.
+    if (ownStack && deps.stepNetworks) network = await deps.stepNetworks.attachStep(id, dir, { network: opts.network, hostname, extraHosts: opts.extraHosts });
+    if (!network) {
+      const hosts = hostsFile() + opts.extraHosts.map((h) => hostsLine(h)).join('');
+      const resolv = opts.network === 'host' ? await readFile(deps.hostResolvConf, 'utf8').catch(() => '') : await resolvConfFile(deps.hostResolvConf);
+      await Promise.all([writeFile(join(dir, 'hosts'), hosts), writeFile(join(dir, 'resolv.conf'), resolv)]);
+    }
+    await writeFile(join(dir, 'hostname'), hostnameFile(hostname));
     const layerDirs = [deps.snapshotter.contentDir(snapshotId), ...opts.lowerSnapshotIds.map((s) => deps.snapshotter.contentDir(s))];
     const user = await resolveUser(opts.user, layerDirs);
     const container: ContainerRecord = {
@@ -79,13 +89,13 @@ export async function runStep(deps: BuildDeps, opts: RunStepOptions): Promise<Ru
       path: opts.args[0] ?? '',
       args: opts.args.slice(1),
       config: { Hostname: hostname, Env: opts.env, WorkingDir: opts.workingDir, Tty: false, User: opts.user },
-      hostConfig: { NetworkMode: opts.network, ShmSize: opts.shmSize > 0 ? opts.shmSize : 64 * 1024 * 1024, Ulimits: opts.ulimits },
+      hostConfig: { NetworkMode: network ? 'bridge' : opts.network === 'host' ? 'host' : 'none', ShmSize: opts.shmSize > 0 ? opts.shmSize : 64 * 1024 * 1024, Ulimits: opts.ulimits },
       state: { status: 'created', pid: 0, exitCode: 0, startedAt: ZERO_TIME, finishedAt: ZERO_TIME, error: '', oomKilled: false },
       logPath: join(dir, 'ctr.log'),
       dir,
       restartCount: 0,
     };
-    const spec = buildOciSpec({ container, user, cgroupsPath: `${deps.cgroupParent}/${id}`, privateCgroupns: deps.cgroupV2 });
+    const spec = buildOciSpec({ container, user, cgroupsPath: `${deps.cgroupParent}/${id}`, privateCgroupns: deps.cgroupV2, namespacePaths: { net: network?.netnsPath } });
     if (opts.network === 'host') spec.linux.namespaces = spec.linux.namespaces.filter((n) => n.type !== 'network');
     spec.mounts.push(...opts.mounts);
     task = await deps.runtime.create({
@@ -98,6 +108,8 @@ export async function runStep(deps: BuildDeps, opts: RunStepOptions): Promise<Ru
       openStdin: false,
       stdinOnce: false,
     });
+    // The step's process holds its namespace from now on.
+    network?.release();
     opts.onStart?.(id);
     const io = await task.attach();
     const started = task;
@@ -117,6 +129,7 @@ export async function runStep(deps: BuildDeps, opts: RunStepOptions): Promise<Ru
     throw err;
   } finally {
     if (task) await task.delete().catch(() => undefined);
+    await network?.detach();
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }

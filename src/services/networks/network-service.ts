@@ -45,6 +45,13 @@ export interface NetworkServiceDeps {
   hostResolvConf: string;
 }
 
+/** A build step's network: the namespace to join until `release()` (after the runtime's create), then `detach()`. */
+export interface StepNetwork {
+  netnsPath: string;
+  release(): void;
+  detach(): Promise<void>;
+}
+
 /** What a container start needs from the network: where its namespace is (none: a private one of its own). */
 export interface NetworkSetup {
   /** The namespace to join: a sandbox, another container's, or undefined with `host` (none at all). */
@@ -70,6 +77,8 @@ const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
 export class NetworkService {
   readonly #deps: NetworkServiceDeps;
   #hostResolv: HostResolv = { nameservers: [], search: [], options: [] };
+  /** Addresses held by build steps, by network id: not API containers, so no endpoint row holds them. */
+  readonly #stepAddresses = new Map<string, Set<string>>();
 
   constructor(deps: NetworkServiceDeps) {
     this.#deps = deps;
@@ -492,6 +501,49 @@ export class NetworkService {
     this.#publish(net, 'disconnect', { container: c.id });
   }
 
+  /**
+   * The network of one build RUN step, as Docker's classic builder gives its intermediate containers: an
+   * address on `network` (`default`: the default bridge), a sandbox with its veth, and the step's /etc/hosts
+   * and /etc/resolv.conf written in `dir`. A step is not an API container, so its address is held in memory
+   * while it runs, and nothing about it is published. Undefined when there is no default bridge (dockerd
+   * -b none): the step then has a loopback only.
+   */
+  async attachStep(stepId: string, dir: string, opts: { network: string; hostname: string; extraHosts: string[] }): Promise<StepNetwork | undefined> {
+    const name = opts.network === 'default' ? 'bridge' : opts.network;
+    if (name === 'bridge' && this.#bridgeDisabled()) return undefined;
+    const net = this.resolve(name);
+    if (net.driver !== 'bridge') throw new InvalidArgumentError(`network ${name} cannot be used by a build step`);
+    const held = this.#stepAddresses.get(net.id) ?? new Set<string>();
+    this.#stepAddresses.set(net.id, held);
+    const address = this.#deps.metadata.update((tx) => {
+      const current = tx.getNetwork(net.id) ?? net;
+      const inUse = new Set([...held, ...tx.listEndpoints({ networkId: net.id }).flatMap((e) => (e.ip !== null ? [e.ip] : []))]);
+      const { address: ip, cursor } = allocateAddress(current, inUse, undefined);
+      tx.putNetwork({ ...current, ipamCursor: cursor });
+      return ip;
+    });
+    held.add(address);
+    const spec = this.#joinSpec({ containerId: stepId, networkId: net.id, config: endpointConfig(undefined, {}, []), ip: address, mac: macForAddress(address), endpointId: newId(), ifname: 'eth0' }, net, !net.internal);
+    try {
+      const sandbox = await this.#deps.driver.createSandbox(stepId, [spec], { dnsGateway: net.predefined ? undefined : net.gateway });
+      const hosts = renderHosts({ address, hostname: opts.hostname, domainname: '', extraHosts: parseExtraHosts(opts.extraHosts, net.gateway), links: [] });
+      const resolv = renderResolvConf({ host: this.#hostResolv, embedded: !net.predefined, dns: [], dnsSearch: [], dnsOptions: [] });
+      await Promise.all([writeFile(join(dir, 'hosts'), hosts), writeFile(join(dir, 'resolv.conf'), resolv)]);
+      return {
+        netnsPath: sandbox.netnsPath,
+        release: () => sandbox.release(),
+        detach: async () => {
+          await this.#deps.driver.removeSandbox(stepId, [spec.hostIfname]).catch(() => undefined);
+          held.delete(address);
+        },
+      };
+    } catch (err) {
+      await this.#deps.driver.removeSandbox(stepId, [spec.hostIfname]).catch(() => undefined);
+      held.delete(address);
+      throw err;
+    }
+  }
+
   /** `NetworkSettings` of `docker inspect`, from the endpoints and sandbox. */
   networkSettings(c: ContainerRecord): Record<string, unknown> {
     return this.#deps.metadata.view((tx) => settingsOf(c, lookupIn(tx)));
@@ -528,6 +580,7 @@ export class NetworkService {
     const net = tx.getNetwork(planned.networkId);
     if (!net) throw new NotFoundError(`network ${planned.networkId} not found`);
     const inUse = new Set(tx.listEndpoints({ networkId: net.id }).flatMap((e) => (e.ip !== null && e.containerId !== planned.containerId ? [e.ip] : [])));
+    for (const ip of this.#stepAddresses.get(net.id) ?? []) inUse.add(ip);
     const { address, cursor } = allocateAddress(net, inUse, planned.config.ipv4Address || undefined);
     const ep: EndpointRecord = {
       ...planned,
