@@ -28,6 +28,11 @@ export interface LayerTar {
 export interface Differ {
   applyLayer(tar: Readable, dir: string, opts?: { signal?: AbortSignal }): Promise<ApplyResult>;
   /**
+   * `digest: false`: the caller hashes the very same bytes already (a blob stored from one stream teed in two),
+   * so the diff ID is not computed twice.
+   */
+  applyLayer(tar: Readable, dir: string, opts: { signal?: AbortSignal; digest: false }): Promise<Omit<ApplyResult, 'diffId'>>;
+  /**
    * The reverse: an uncompressed layer tar of a directory in overlay form — a container's upper dir (`commit`)
    * or a build step's snapshot — overlay whiteouts (0/0 character devices) as `.wh.<name>` files and opaque
    * directories with a `.wh..wh..opq` entry, the bytes of file content counted on the way (the layer's Size).

@@ -26,16 +26,21 @@ export function digestHex(d: Digest): string {
 
 /** An incremental hasher that also counts bytes, for streams that are verified as they pass. */
 export class DigestCounter {
-  readonly #hash: Hash = createHash('sha256');
+  /** Undefined when only counting (`hash: false`): then `digest()` throws. */
+  readonly #hash: Hash | undefined;
   #size = 0;
+  constructor(opts: { hash?: boolean } = {}) {
+    this.#hash = opts.hash === false ? undefined : createHash('sha256');
+  }
   update(chunk: Uint8Array): void {
-    this.#hash.update(chunk);
+    this.#hash?.update(chunk);
     this.#size += chunk.length;
   }
   get size(): number {
     return this.#size;
   }
   digest(): Digest {
+    if (!this.#hash) throw new Error('DigestCounter made with hash: false has no digest');
     return `sha256:${this.#hash.digest('hex')}`;
   }
 }

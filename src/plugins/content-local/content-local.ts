@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { BlobInfo, ContentStore, IngestOptions } from '../../core/content.js';
 import { InvalidArgumentError, NotFoundError } from '../../core/errdefs.js';
 import { DigestCounter, digestHex, isDigest, type Digest } from '../../pkg/digest.js';
-import { fsyncDir } from '../../pkg/fsutil.js';
+import { FileSink, fsyncDir } from '../../pkg/fsutil.js';
 
 /** Bytes per read when streaming a blob out: large enough to keep syscalls few, small enough to stay off the heap's mind. */
 const READ_CHUNK = 256 * 1024;
@@ -98,6 +98,7 @@ export class LocalContentStore implements ContentStore {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     let fh: FileHandle | undefined = await open(ingestPath, 'wx', 0o644);
+    const sink = new FileSink(fh);
     let committed = false;
     try {
       for await (const chunk of source) {
@@ -108,8 +109,9 @@ export class LocalContentStore implements ContentStore {
         if (expectedSize !== undefined && counter.size > expectedSize) {
           throw new InvalidArgumentError(`size mismatch: expected ${expectedSize} bytes, got more`);
         }
-        await writeAll(fh, chunk);
+        await sink.write(chunk);
       }
+      await sink.end();
       signal?.throwIfAborted();
       const info: BlobInfo = { digest: counter.digest(), size: counter.size };
       if (expectedSize !== undefined && info.size !== expectedSize) {
@@ -194,14 +196,6 @@ async function* readBlob(path: string, digest: Digest, start: number, end: numbe
     }
   } finally {
     await fh.close();
-  }
-}
-
-async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < chunk.length) {
-    const { bytesWritten } = await fh.write(chunk, off, chunk.length - off);
-    off += bytesWritten;
   }
 }
 

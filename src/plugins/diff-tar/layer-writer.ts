@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { FailedPreconditionError } from '../../core/errdefs.js';
 import { DEFAULT_EXEC_PATH, execOrThrow, type ExecOptions } from '../../pkg/exec.js';
 import { CREATE_FILE, fdChmod, fdChown, fdClose, fdOpen, fdUtimes, fdWrite } from '../../pkg/fd-calls.js';
+import { FileSink } from '../../pkg/fsutil.js';
 import { ancestorsOf, cleanEntryPath, invalidEntry, parentOf } from './entry-path.js';
 import type { EntryHeader } from './entry-header.js';
 import { setXattrs } from './xattr-batch.js';
@@ -180,11 +181,13 @@ export class LayerWriter {
     if (h.size > SMALL_FILE_MAX) {
       const fh = await open(this.#abs(rel), CREATE_FILE, 0o600);
       try {
+        const sink = new FileSink(fh);
         for await (const chunk of body) {
           if (!(chunk instanceof Uint8Array)) throw new TypeError('tar entry data must be bytes');
-          await writeAll(fh, chunk);
+          await sink.write(chunk);
           this.#size += chunk.length;
         }
+        await sink.end();
         await finishFile(fh, h);
       } finally {
         await fh.close();
@@ -399,14 +402,6 @@ async function finishFile(fh: FileHandle, h: EntryHeader): Promise<void> {
 async function drain(body: AsyncIterable<unknown>): Promise<void> {
   for await (const _ of body) {
     // discard: the bytes were already hashed on the way in
-  }
-}
-
-async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < chunk.length) {
-    const { bytesWritten } = await fh.write(chunk, off, chunk.length - off);
-    off += bytesWritten;
   }
 }
 

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type tarStream from 'tar-stream';
 import type { ApplyResult, DiffDirectoryOptions, Differ, LayerTar } from '../../core/diff.js';
 import { InvalidArgumentError, isBerthError } from '../../core/errdefs.js';
-import { DigestCounter } from '../../pkg/digest.js';
+import { DigestCounter, type Digest } from '../../pkg/digest.js';
 import { readEntryHeader } from './entry-header.js';
 import { LayerWriter } from './layer-writer.js';
 import { layerDiffTar } from './layer-diff.js';
@@ -37,10 +37,12 @@ export class TarDiffer implements Differ {
     return layerDiffTar(dir, opts);
   }
 
-  async applyLayer(tar: Readable, dir: string, opts: { signal?: AbortSignal } = {}): Promise<ApplyResult> {
+  applyLayer(tar: Readable, dir: string, opts?: { signal?: AbortSignal }): Promise<ApplyResult>;
+  applyLayer(tar: Readable, dir: string, opts: { signal?: AbortSignal; digest: false }): Promise<Omit<ApplyResult, 'diffId'>>;
+  async applyLayer(tar: Readable, dir: string, opts: { signal?: AbortSignal; digest?: false } = {}): Promise<Omit<ApplyResult, 'diffId'> & { diffId?: Digest }> {
     const { signal } = opts;
     signal?.throwIfAborted();
-    const counter = new DigestCounter();
+    const counter = new DigestCounter({ hash: opts.digest !== false });
     // Loaded on first use, to keep an idle daemon small.
     const { default: tarStreamModule } = await import('tar-stream');
     const extract = tarStreamModule.extract(EXTRACT_OPTIONS);
@@ -85,7 +87,8 @@ export class TarDiffer implements Differ {
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
-    return { diffId: counter.digest(), tarSize: counter.size, size: writer.size };
+    const result = { tarSize: counter.size, size: writer.size };
+    return opts.digest === false ? result : { ...result, diffId: counter.digest() };
   }
 }
 

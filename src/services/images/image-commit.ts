@@ -47,7 +47,7 @@ export async function commitImage(deps: ImageStoreDeps, opts: CommitImageOptions
     // The layer tar is read once: stored as the blob and unpacked into the new layer snapshot side by side.
     const [forBlob, forLayer] = tee(opts.layer);
     const snapshotId = newSnapshotId();
-    let applied: ApplyResult | undefined;
+    let applied: Omit<ApplyResult, 'diffId'> | undefined;
     const stopBoth = (err: unknown): never => {
       forBlob.destroy();
       forLayer.destroy();
@@ -57,7 +57,8 @@ export async function commitImage(deps: ImageStoreDeps, opts: CommitImageOptions
       deps.content.ingest(forBlob, { signal: opts.signal }).catch(stopBoth),
       deps.snapshotter
         .createLayer(snapshotId, async (dir) => {
-          applied = await deps.differ.applyLayer(forLayer, dir, opts);
+          // The blob's digest is the diff ID: the same bytes (one stream, teed) are hashed once, by the store.
+          applied = await deps.differ.applyLayer(forLayer, dir, { signal: opts.signal, digest: false });
         }, opts)
         .catch(stopBoth),
     ]);
@@ -71,7 +72,7 @@ export async function commitImage(deps: ImageStoreDeps, opts: CommitImageOptions
     let newLayers: LayerRecord[] = [];
     let committed = false;
     try {
-      if (applied?.diffId !== blob.digest) throw new Error(`layer unpacked as ${applied?.diffId ?? 'nothing'} but stored as ${blob.digest}`);
+      if (applied?.tarSize !== blob.size) throw new Error(`layer unpacked from ${applied?.tarSize ?? 'no'} bytes but stored from ${blob.size}`);
       const diffIds = [...baseDiffIds, ...(empty ? [] : [blob.digest])];
       const unpacked = await unpackLayers(deps, baseDiffIds, opts);
       newLayers = unpacked.newLayers;

@@ -319,10 +319,11 @@ async function ingestEntry(
   source.pipe(toStore);
   source.pipe(toUnpack);
   const snapshotId = newSnapshotId();
-  let applied: { diffId: Digest; size: number } | undefined;
+  let applied: { tarSize: number; size: number } | undefined;
   const unpack = deps.snapshotter
     .createLayer(snapshotId, async (dir) => {
-      applied = await deps.differ.applyLayer(toUnpack, dir, signal ? { signal } : {});
+      // One stream teed in two: the store's digest of these bytes is the diff ID (hashed once, not twice).
+      applied = await deps.differ.applyLayer(toUnpack, dir, { ...(signal ? { signal } : {}), digest: false });
     }, signal ? { signal } : {})
     .then(
       () => true,
@@ -338,7 +339,7 @@ async function ingestEntry(
     if (await unpack) await deps.snapshotter.remove(snapshotId).catch(() => undefined);
     throw err;
   });
-  if (ok && applied !== undefined && applied.diffId === info.digest && !premade.has(info.digest)) {
+  if (ok && applied !== undefined && applied.tarSize === info.size && !premade.has(info.digest)) {
     premade.set(info.digest, { chainId: info.digest, diffId: info.digest, parentChainId: null, snapshotId, size: applied.size });
   } else if (ok) {
     await deps.snapshotter.remove(snapshotId).catch(() => undefined);
