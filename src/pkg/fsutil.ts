@@ -88,7 +88,7 @@ export class FileSink {
 }
 
 /** `buffers` without their first `n` bytes (after a short writev). */
-function dropFront(buffers: Uint8Array[], n: number): Uint8Array[] {
+export function dropFront(buffers: Uint8Array[], n: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (const b of buffers) {
     if (n >= b.length) {

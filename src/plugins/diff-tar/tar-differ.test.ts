@@ -250,6 +250,14 @@ describe('TarDiffer.applyLayer', { skip: needsRoot }, () => {
   });
 
   describe('unpacks what images contain', () => {
+    it('with digest: false, counts the bytes and the content but computes no diff ID', async () => {
+      const c = await freshCase();
+      const tar = await makeTar([{ name: 'a.txt', data: 'abc' }, { name: 'b.txt', data: 'de' }]);
+      const result = await differ.applyLayer(chunked(tar, 100), c.layer, { digest: false });
+      assert.deepEqual(result, { tarSize: tar.length, size: 5 });
+      assert.equal(await readFile(join(c.layer, 'b.txt'), 'utf8'), 'de');
+    });
+
     it('files, directories and symlinks with content, mode, owner and mtime; diffId hashes every byte', async () => {
       const c = await freshCase();
       const mtime = new Date('2024-01-02T03:04:05Z');
