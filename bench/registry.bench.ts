@@ -90,7 +90,7 @@ interface Figures {
   save: number;
   push: number;
   pull: number;
-  /** A second pull of the same image: every layer is present (target ≤ 50 ms, docker CLI included). */
+  /** Pulls of the same image again: every layer is present (target ≤ 50 ms, docker CLI included). */
   upToDate: number;
 }
 
@@ -103,7 +103,9 @@ function workload(env: NodeJS.ProcessEnv, registry: DistributionRegistry, archiv
   const push = timed(env, ['push', remote]);
   timed(env, ['rmi', tag, remote]);
   const pull = timed(env, ['pull', remote]);
-  const upToDate = timed(env, ['pull', remote]);
+  // The median of three: the first one right after a full pull also meets that pull's writeback still going on.
+  const again = [0, 1, 2].map(() => timed(env, ['pull', remote])).sort((a, b) => a - b);
+  const upToDate = again[1]!;
   timed(env, ['rmi', remote]);
   // Leave nothing for the next repetition to find.
   timed(env, ['image', 'prune', '-f']);
