@@ -1,17 +1,28 @@
 import { PassThrough, type Readable } from 'node:stream';
 
+export interface TeeOptions {
+  highWaterMark?: number;
+  /**
+   * The second reader may stop early (destroy its branch) without stopping the first, which still gets every
+   * chunk: a load that unpacks a file on the guess that it is a layer must still store it when it is not.
+   */
+  secondMayStop?: boolean;
+}
+
 /**
  * Two readers of one stream, each getting every chunk, at the pace of the slower one (backpressure from both).
- * An error on the source, or either branch being destroyed, ends both: no reader is left waiting.
+ * An error on the source, or a required branch being destroyed, ends both: no reader is left waiting.
  */
-export function tee(src: Readable, highWaterMark = 1024 * 1024): [Readable, Readable] {
+export function tee(src: Readable, opts: TeeOptions = {}): [Readable, Readable] {
+  const highWaterMark = opts.highWaterMark ?? 1024 * 1024;
   const branches = [new PassThrough({ highWaterMark }), new PassThrough({ highWaterMark })] as const;
+  const required: readonly PassThrough[] = opts.secondMayStop ? [branches[0]] : branches;
   const fail = (err: unknown): void => {
     const e = err instanceof Error ? err : new Error(String(err));
     for (const b of branches) if (!b.destroyed) b.destroy(e);
     if (!src.destroyed) src.destroy(e);
   };
-  for (const b of branches) {
+  for (const b of required) {
     b.once('close', () => {
       // A reader that stops early stops the other one too, with a reason it can report.
       if (!b.writableFinished) fail(new Error('the other reader of the stream stopped'));
@@ -19,11 +30,11 @@ export function tee(src: Readable, highWaterMark = 1024 * 1024): [Readable, Read
   }
   void (async () => {
     for await (const chunk of src) {
-      const waits = branches.filter((b) => !b.write(chunk)).map(drained);
+      const waits = branches.filter((b) => !b.destroyed && !b.write(chunk)).map(drained);
       if (waits.length > 0) await Promise.all(waits);
-      if (branches.some((b) => b.destroyed)) return;
+      if (required.some((b) => b.destroyed)) return;
     }
-    for (const b of branches) b.end();
+    for (const b of branches) if (!b.destroyed) b.end();
   })().catch(fail);
   return [branches[0], branches[1]];
 }

@@ -1,11 +1,12 @@
 import { posix } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { InvalidArgumentError } from '../../core/errdefs.js';
 import { MEDIA_TYPE_DOCKER_CONFIG, MEDIA_TYPE_DOCKER_LAYER } from '../../core/images.js';
 import type { LayerRecord } from '../../core/metadata.js';
 import type { Digest } from '../../pkg/digest.js';
 import { decompressStream } from '../../pkg/decompress.js';
 import { familiarString, normalizedString, parseReference, withDefaultTag } from '../../pkg/reference.js';
+import { tee } from '../../pkg/tee.js';
 import { parseImageConfig } from './image-config.js';
 import { IMAGES_LOCK, type ImageStoreDeps } from './image-store-deps.js';
 import { discardLayers, newSnapshotId, recordLayers, unpackLayers } from './layer-unpacker.js';
@@ -308,16 +309,10 @@ async function ingestEntry(
   };
   const source = Readable.from(rest(), { objectMode: false });
   if (!looksLikeTar(Buffer.concat(first))) return deps.content.ingest(source, { signal });
-  const toStore = new PassThrough({ highWaterMark: 1024 * 1024 });
-  const toUnpack = new PassThrough({ highWaterMark: 1024 * 1024 });
+  // The unpacking reader may give up (the file is not a layer after all) while the store reads on.
+  const [toStore, toUnpack] = tee(source, { secondMayStop: true });
   // Their consumers see their errors; a late one (after a consumer gave up) must not crash the daemon.
   for (const branch of [toStore, toUnpack]) branch.on('error', () => undefined);
-  source.on('error', (e) => {
-    toStore.destroy(e);
-    toUnpack.destroy(e);
-  });
-  source.pipe(toStore);
-  source.pipe(toUnpack);
   const snapshotId = newSnapshotId();
   let applied: { tarSize: number; size: number } | undefined;
   const unpack = deps.snapshotter
@@ -328,13 +323,14 @@ async function ingestEntry(
     .then(
       () => true,
       () => {
-        // Keep the bytes flowing to the store: this file may simply not be a layer.
-        toUnpack.resume();
+        // The store keeps reading: this file may simply not be a layer.
+        toUnpack.destroy();
         return false;
       },
     );
   const stored = deps.content.ingest(toStore, { signal });
-  stored.catch(() => toUnpack.destroy());
+  // A store that failed may not have read to the end: ending its branch ends the other one too.
+  stored.catch(() => toStore.destroy());
   const [info, ok] = await Promise.all([stored, unpack]).catch(async (err: unknown) => {
     if (await unpack) await deps.snapshotter.remove(snapshotId).catch(() => undefined);
     throw err;

@@ -1,4 +1,4 @@
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { InvalidArgumentError, isBerthError, NotFoundError } from '../../core/errdefs.js';
 import { MEDIA_TYPE_DOCKER_CONFIG, MEDIA_TYPE_DOCKER_LAYER } from '../../core/images.js';
 import type { BlobSourceRecord, LayerRecord } from '../../core/metadata.js';
@@ -7,6 +7,7 @@ import { isDigest, type Digest } from '../../pkg/digest.js';
 import { decompressStream } from '../../pkg/decompress.js';
 import { forEachConcurrently } from '../../pkg/for-each-concurrently.js';
 import { familiarName, familiarString, fullName, normalizedString, type ImageReference } from '../../pkg/reference.js';
+import { tee } from '../../pkg/tee.js';
 import { parseImageConfig } from './image-config.js';
 import { readAll } from './image-load.js';
 import { IMAGES_LOCK, type ImageStoreDeps } from './image-store-deps.js';
@@ -201,16 +202,9 @@ async function downloadLayers(
     body.on('error', (e) => stream.destroy(e));
     // One pass over the bytes: they go to the content store (the layer blob) and into a new layer snapshot
     // at once, so a pulled layer is never read back from disk to be unpacked.
-    const toStore = new PassThrough({ highWaterMark: 1024 * 1024 });
-    const toUnpack = new PassThrough({ highWaterMark: 1024 * 1024 });
+    const [toStore, toUnpack] = tee(stream);
     // Their consumers see their errors; a late one (after a consumer gave up) must not crash the daemon.
     for (const branch of [toStore, toUnpack]) branch.on('error', () => undefined);
-    stream.on('error', (e) => {
-      toStore.destroy(e);
-      toUnpack.destroy(e);
-    });
-    stream.pipe(toStore);
-    stream.pipe(toUnpack);
     const snapshotId = newSnapshotId();
     // A blob already on disk but not yet recorded belongs to a concurrent pull or load: never ours to delete.
     const existed = await deps.content.has(diffId);
@@ -227,15 +221,13 @@ async function downloadLayers(
       { signal },
     );
     const store = deps.content.ingest(toStore, { expected: diffId, signal });
-    // Either consumer failing must stop the other: a stalled branch would hold the shared pipe forever.
-    unpack.catch((e: unknown) => {
-      toStore.destroy(e instanceof Error ? e : new Error(String(e)));
-      body.destroy();
-    });
-    store.catch((e: unknown) => {
-      toUnpack.destroy(e instanceof Error ? e : new Error(String(e)));
-      body.destroy();
-    });
+    // Either consumer failing stops the other, with its reason (the other branch ends with it), and the download.
+    for (const [failed, other] of [[unpack, toStore], [store, toUnpack]] as const) {
+      failed.catch((e: unknown) => {
+        other.destroy(e instanceof Error ? e : new Error(String(e)));
+        body.destroy();
+      });
+    }
     const [stored, unpacked] = await Promise.allSettled([store, unpack]);
     if (stored.status === 'rejected' || unpacked.status === 'rejected') {
       body.destroy();
