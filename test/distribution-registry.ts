@@ -14,6 +14,9 @@ export interface DistributionRegistry {
   /** `127.0.0.1:PORT` */
   host: string;
   port: number;
+  /** Its directory: config, htpasswd, and the storage under `data/`. */
+  root: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -67,7 +70,7 @@ export async function startDistributionRegistry(opts: { htpasswd?: { user: strin
   };
   for (let i = 0; i < 100; i++) {
     const status = await ping(port);
-    if (status === 200 || status === 401) return { host: `127.0.0.1:${port}`, port, stop };
+    if (status === 200 || status === 401) return { host: `127.0.0.1:${port}`, port, root: dir, pid: child.pid ?? 0, stop };
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 50));
   }

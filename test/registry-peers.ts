@@ -3,12 +3,13 @@
  * `docker-registry` (distribution 2.8), each on a random loopback port with a temporary root. `stop()` ends only
  * the process it started (by pid) and removes the root.
  */
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import { REPO } from './harness.js';
+import { startDistributionRegistry } from './distribution-registry.js';
+import { REPO, type CommandResult } from './harness.js';
 
 export interface RunningRegistry {
   /** `127.0.0.1:<port>` */
@@ -24,16 +25,6 @@ export const SKOPEO = '/usr/bin/skopeo';
 
 export function dockerRegistryAvailable(): boolean {
   return existsSync(DOCKER_REGISTRY);
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
 }
 
 function stopper(child: ChildProcess, cleanup: () => void): () => Promise<void> {
@@ -84,31 +75,8 @@ export async function startBerthRegistry(extraArgs: string[] = [], opts: { root?
 }
 
 /** Starts distribution's `docker-registry serve` with a filesystem root and deletion enabled. */
-export async function startDockerRegistry(): Promise<RunningRegistry> {
-  const root = mkdtempSync('/tmp/bt-docker-registry-');
-  const port = await freePort();
-  const config = join(root, 'config.yml');
-  writeFileSync(
-    config,
-    ['version: 0.1', 'log:', '  level: error', '  accesslog:', '    disabled: true', 'storage:', '  filesystem:', `    rootdirectory: ${join(root, 'data')}`, '  delete:', '    enabled: true', 'http:', `  addr: 127.0.0.1:${port}`, ''].join('\n'),
-  );
-  const child = spawn(DOCKER_REGISTRY, ['serve', config], { stdio: ['ignore', 'ignore', 'ignore'] });
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/v2/`);
-      if (r.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill('SIGKILL');
-      rmSync(root, { recursive: true, force: true });
-      throw new Error('docker-registry did not start');
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { host: `127.0.0.1:${port}`, port, root, pid: child.pid!, stop: stopper(child, () => rmSync(root, { recursive: true, force: true })) };
+export function startDockerRegistry(): Promise<RunningRegistry> {
+  return startDistributionRegistry();
 }
 
 /** Runs skopeo; throws with its stderr on failure. */
@@ -128,4 +96,29 @@ export function useBerthRegistry(args: () => string[] = () => []): () => Running
     await reg?.stop();
   });
   return () => reg!;
+}
+
+/**
+ * The push scenario both registries must pass: busybox pushed as `<host>/app/busybox:1`, then again (every
+ * layer already there, nothing pushed), then tagged `<host>/other/busybox:2`. Returns that last push's output
+ * (a cross-repository mount, which each caller checks in its registry's words).
+ */
+export function pushOnlyWhatIsMissing(docker: (args: string[]) => CommandResult, host: string): string {
+  const ok = (args: string[]): string => {
+    const r = docker(args);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+  };
+  const ref = `${host}/app/busybox:1`;
+  ok(['tag', 'busybox', ref]);
+  const first = ok(['push', ref]);
+  assert.match(first, /The push refers to repository \[127\.0\.0\.1:\d+\/app\/busybox\]/);
+  assert.match(first, /: Pushed/);
+  assert.match(first, /1: digest: sha256:[a-f0-9]{64} size: \d+/);
+  const again = ok(['push', ref]);
+  assert.match(again, /: Layer already exists/);
+  assert.doesNotMatch(again, /Pushed/);
+  const other = `${host}/other/busybox:2`;
+  ok(['tag', 'busybox', other]);
+  return ok(['push', other]);
 }

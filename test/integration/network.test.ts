@@ -10,6 +10,7 @@ import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { freePort } from '../distribution-registry.js';
 import { networkLeftovers, startTestDaemon, useTestDaemon } from '../harness.js';
 
 const daemon = useTestDaemon();
@@ -529,14 +530,3 @@ async function waitFor(cond: () => boolean, message: string, ms = 10_000): Promi
   assert.ok(cond(), message);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
 import { BUSYBOX_TAR, ensureBusyboxImage, leftovers, networkLeftovers, startTestDaemon, useTestDaemon, type CommandResult } from '../harness.js';
-import { skopeo, startBerthRegistry, useBerthRegistry as useRegistry, type RunningRegistry } from '../registry-peers.js';
+import { pushOnlyWhatIsMissing, skopeo, startBerthRegistry, useBerthRegistry as useRegistry, type RunningRegistry } from '../registry-peers.js';
 
 // docker build through the classic builder (berth has no BuildKit).
 process.env['DOCKER_BUILDKIT'] = '0';
@@ -57,18 +57,7 @@ describe('berthd and berth registry, no auth', () => {
   const reg = useRegistry();
 
   it('pushes, pushes only what is missing, and mounts across repositories', () => {
-    const ref = `${reg().host}/app/busybox:1`;
-    ok(daemon().docker(['tag', 'busybox', ref]));
-    const first = ok(daemon().docker(['push', ref]));
-    assert.match(first, /The push refers to repository \[127\.0\.0\.1:\d+\/app\/busybox\]/);
-    assert.match(first, /: Pushed/);
-    assert.match(first, /1: digest: sha256:[a-f0-9]{64} size: \d+/);
-    const again = ok(daemon().docker(['push', ref]));
-    assert.match(again, /: Layer already exists/);
-    assert.doesNotMatch(again, /Pushed/);
-    const other = `${reg().host}/other/busybox:2`;
-    ok(daemon().docker(['tag', 'busybox', other]));
-    assert.match(ok(daemon().docker(['push', other])), /Mounted from app\/busybox|Mounted from 127\.0\.0\.1:\d+\/app\/busybox/);
+    assert.match(pushOnlyWhatIsMissing((args) => daemon().docker(args), reg().host), /Mounted from app\/busybox|Mounted from 127\.0\.0\.1:\d+\/app\/busybox/);
   });
 
   it('pulls by tag and by digest what it pushed, and runs it', async () => {
