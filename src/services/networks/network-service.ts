@@ -515,13 +515,7 @@ export class NetworkService {
     if (net.driver !== 'bridge') throw new InvalidArgumentError(`network ${name} cannot be used by a build step`);
     const held = this.#stepAddresses.get(net.id) ?? new Set<string>();
     this.#stepAddresses.set(net.id, held);
-    const address = this.#deps.metadata.update((tx) => {
-      const current = tx.getNetwork(net.id) ?? net;
-      const inUse = new Set([...held, ...tx.listEndpoints({ networkId: net.id }).flatMap((e) => (e.ip !== null ? [e.ip] : []))]);
-      const { address: ip, cursor } = allocateAddress(current, inUse, undefined);
-      tx.putNetwork({ ...current, ipamCursor: cursor });
-      return ip;
-    });
+    const address = this.#deps.metadata.update((tx) => this.#takeAddress(tx, net.id).address);
     held.add(address);
     const spec = this.#joinSpec({ containerId: stepId, networkId: net.id, config: endpointConfig(undefined, {}, []), ip: address, mac: macForAddress(address), endpointId: newId(), ifname: 'eth0' }, net, !net.internal);
     try {
@@ -577,11 +571,7 @@ export class NetworkService {
   // -- internals --------------------------------------------------------------------------------------------
 
   #allocate(tx: WriteTx, planned: EndpointRecord, ifname: string): { ep: EndpointRecord; net: NetworkRecord } {
-    const net = tx.getNetwork(planned.networkId);
-    if (!net) throw new NotFoundError(`network ${planned.networkId} not found`);
-    const inUse = new Set(tx.listEndpoints({ networkId: net.id }).flatMap((e) => (e.ip !== null && e.containerId !== planned.containerId ? [e.ip] : [])));
-    for (const ip of this.#stepAddresses.get(net.id) ?? []) inUse.add(ip);
-    const { address, cursor } = allocateAddress(net, inUse, planned.config.ipv4Address || undefined);
+    const { net, address } = this.#takeAddress(tx, planned.networkId, { requested: planned.config.ipv4Address || undefined, exceptContainer: planned.containerId });
     const ep: EndpointRecord = {
       ...planned,
       ip: address,
@@ -589,9 +579,19 @@ export class NetworkService {
       endpointId: newId(),
       ifname,
     };
-    tx.putNetwork({ ...net, ipamCursor: cursor });
     tx.putEndpoint(ep);
     return { ep, net };
+  }
+
+  /** A free address on a network, its IPAM cursor moved on: endpoints' and running build steps' are taken. */
+  #takeAddress(tx: WriteTx, networkId: string, opts: { requested?: string | undefined; exceptContainer?: string } = {}): { net: NetworkRecord; address: string } {
+    const net = tx.getNetwork(networkId);
+    if (!net) throw new NotFoundError(`network ${networkId} not found`);
+    const inUse = new Set(this.#stepAddresses.get(net.id));
+    for (const e of tx.listEndpoints({ networkId })) if (e.ip !== null && e.containerId !== opts.exceptContainer) inUse.add(e.ip);
+    const { address, cursor } = allocateAddress(net, inUse, opts.requested);
+    tx.putNetwork({ ...net, ipamCursor: cursor });
+    return { net, address };
   }
 
   #joinSpec(ep: EndpointRecord, net: NetworkRecord, defaultRoute: boolean): JoinSpec {
