@@ -9,7 +9,7 @@ import { familiarString, normalizedString, parseReference, withDefaultTag } from
 import { tee } from '../../pkg/tee.js';
 import { parseImageConfig } from './image-config.js';
 import { IMAGES_LOCK, type ImageStoreDeps } from './image-store-deps.js';
-import { discardLayers, newSnapshotId, recordLayers, unpackLayers } from './layer-unpacker.js';
+import { discardLayers, discardUnused, newSnapshotId, recordLayers, unpackLayers } from './layer-unpacker.js';
 
 /** Files small enough to hold in memory that describe the archive rather than hold content. */
 const METADATA_FILES = new Set(['manifest.json', 'repositories', 'index.json', 'oci-layout']);
@@ -141,11 +141,9 @@ export async function loadImageArchive(
       if (!committed) await discardLayers(deps, newLayers);
       throw err;
     } finally {
-      // Snapshots unpacked on a guess that no image used.
-      await discardLayers(deps, [...premade.values()]);
-      // Whatever was ingested but is not recorded (a failed load, or archive files that are not image content).
-      const known = deps.metadata.view((tx) => new Set(tx.listBlobDigests()));
-      await Promise.all([...ingested].filter((d) => !known.has(d)).map((d) => deps.content.delete(d).catch(() => undefined)));
+      // Snapshots unpacked on a guess that no image used; whatever was ingested but is not recorded (a failed
+      // load, or archive files that are not image content).
+      await discardUnused(deps, premade, ingested);
     }
   });
 }

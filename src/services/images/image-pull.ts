@@ -11,7 +11,7 @@ import { tee } from '../../pkg/tee.js';
 import { parseImageConfig } from './image-config.js';
 import { readAll } from './image-load.js';
 import { IMAGES_LOCK, type ImageStoreDeps } from './image-store-deps.js';
-import { discardLayers, newSnapshotId, recordLayers, unpackLayers } from './layer-unpacker.js';
+import { discardLayers, discardUnused, newSnapshotId, recordLayers, unpackLayers } from './layer-unpacker.js';
 import { chooseAmd64, parseManifest, type ManifestDescriptor } from './manifest.js';
 import { progressEmitter, shortId, type Emit } from './progress.js';
 
@@ -151,9 +151,7 @@ async function pullOne(deps: RegistryDeps, ref: ImageReference, emit: Emit, opts
   } finally {
     // Layers unpacked during the download that the image did not need (its chain was known already); the
     // ones it used were taken out of the map.
-    await discardLayers(deps, [...premade.values()]);
-    const recorded = deps.metadata.view((tx) => new Set(tx.listBlobDigests()));
-    await Promise.all([...ingested].filter((d) => !recorded.has(d)).map((d) => deps.content.delete(d).catch(() => undefined)));
+    await discardUnused(deps, premade, ingested);
   }
 }
 

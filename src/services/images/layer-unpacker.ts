@@ -76,6 +76,16 @@ export async function discardLayers(deps: ImageStoreDeps, layers: readonly Layer
   await Promise.all(layers.map((l) => deps.snapshotter.remove(l.snapshotId).catch(() => undefined)));
 }
 
+/**
+ * After a pull or a load, whether it was recorded or not: the snapshots unpacked ahead that no image took,
+ * and the blobs it ingested that no record names.
+ */
+export async function discardUnused(deps: ImageStoreDeps, premade: ReadonlyMap<Digest, LayerRecord>, ingested: ReadonlySet<Digest>): Promise<void> {
+  await discardLayers(deps, [...premade.values()]);
+  const recorded = deps.metadata.view((tx) => new Set(tx.listBlobDigests()));
+  await Promise.all([...ingested].filter((d) => !recorded.has(d)).map((d) => deps.content.delete(d).catch(() => undefined)));
+}
+
 export function newSnapshotId(): string {
   return randomBytes(8).toString('hex');
 }
