@@ -7,7 +7,7 @@ import type { FirewallState, JoinSpec, NetworkDriver, SandboxHandle } from '../.
 import { exec } from '../../pkg/exec.js';
 import { dnsRedirectRules, firewallRules, jumpRules, type ChainNames } from './firewall-rules.js';
 import type { IpBatchProcess } from './ip-batch-process.js';
-import { discard, SandboxPool } from './sandbox-pool.js';
+import { discard, dropFirewall, SandboxPool } from './sandbox-pool.js';
 
 export interface BridgeDriverOptions {
   /** Where the network namespace files are bind-mounted: `<exec-root>/netns`. */
@@ -86,7 +86,7 @@ export class BridgeDriver implements NetworkDriver {
       if (dnsGateway !== undefined) {
         steps.push(entry.firewall!.then((f) => f.finish(dnsRedirectRules(dnsGateway, true).trimEnd().split('\n'))));
       } else {
-        entry.firewall?.then((f) => f.kill(), () => undefined);
+        dropFirewall(entry);
       }
       await Promise.all(steps);
       await entry.host.finish(joins.flatMap(enslave));

@@ -124,5 +124,10 @@ function firewallHelper(e: PoolEntry): Promise<IpBatchProcess> {
 export function discard(e: PoolEntry): void {
   e.inside.kill();
   e.host.kill();
+  dropFirewall(e);
+}
+
+/** Ends the entry's iptables helper, if it has one (a start that needs no DNS redirect). */
+export function dropFirewall(e: PoolEntry): void {
   e.firewall?.then((f) => f.kill(), () => undefined);
 }
