@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import { IpBatchProcess } from './ip-batch-process.js';
-import { SandboxPool } from './sandbox-pool.js';
+import { discard, SandboxPool } from './sandbox-pool.js';
 
 // Real processes in real network namespaces (unshare --net): nothing on the host's network is touched, and
 // every namespace goes with its process.
@@ -86,4 +86,27 @@ test('the pool hands out ready namespaces with loopback up, refills, and leaves 
   next.inside.kill();
   next.host.kill();
   p2.close();
+});
+
+test('an entry taken with its iptables helper: the helper works in the entry\'s namespace, never the daemon\'s', async () => {
+  const pool = new SandboxPool({ size: 1, refillDelayMs: 0 });
+  const entry = pool.take({ firewall: true });
+  await entry.ready;
+  const helper = await entry.firewall!;
+  const target = readlinkSync(`/proc/${entry.inside.pid}/ns/net`);
+  // nsenter joins, then execs the shell: its namespace is the entry's once it waits for its rules.
+  for (let i = 0; i < 100 && readlinkSync(`/proc/${helper.pid}/ns/net`) !== target; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(readlinkSync(`/proc/${helper.pid}/ns/net`), target);
+  await helper.finish(['*nat', ':PROBE - [0:0]', 'COMMIT']);
+  const inside = (args: string[]) => spawnSync('nsenter', [`--net=/proc/${entry.inside.pid}/ns/net`, ...args], { encoding: 'utf8' }).stdout;
+  assert.match(inside(['iptables-save', '-t', 'nat']), /^:PROBE /m);
+  assert.equal(inside(['cat', '/proc/sys/net/ipv4/conf/all/route_localnet']).trim(), '1', 'route_localnet comes after the rules');
+  assert.doesNotMatch(spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).stdout, /^:PROBE /m, 'nothing reached the host');
+  // Entries made after such a take come with their helper already started.
+  await new Promise((r) => setTimeout(r, 50));
+  const next = pool.take();
+  assert.ok(next.firewall, 'the refill did not start a helper');
+  for (const e of [entry, next]) discard(e);
+  pool.close();
+  assert.ok(await gone(entry.inside.pid));
 });
