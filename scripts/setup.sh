@@ -17,8 +17,9 @@ export DEBIAN_FRONTEND=noninteractive
 # unpacking and mounts; procps gives `top` its ps; tini is --init; bsdutils has `script` (pty tests); iptables/iproute2
 # for networking; docker.io is the real Docker Engine the interop
 # tests and benchmarks compare against (its daemon is only ever started privately by tests, never as a service);
-# docker-registry (distribution 2.8) and skopeo are the registry software berth must interoperate with.
-PACKAGES=(runc conmon iptables iproute2 busybox-static zstd attr util-linux bsdutils procps bzip2 xz-utils tini openssl docker.io docker-registry skopeo)
+# docker-registry (distribution 2.8) and skopeo are the registry software berth must interoperate with;
+# python3-docker is docker-py, a client the build tests drive berthd with (through Debian's /usr/bin/python3).
+PACKAGES=(runc conmon iptables iproute2 busybox-static zstd attr util-linux bsdutils procps bzip2 xz-utils tini openssl docker.io docker-registry skopeo python3-docker)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -456,7 +456,8 @@ describe('POST /build through the API', () => {
       `img, logs = c.images.build(path="${dir}", tag="pybuilt", buildargs={"X": "py"}, rm=True)`,
       'print(img.id)',
     ].join('\n');
-    const r = spawnSync('python3', ['-c', script], { encoding: 'utf8', timeout: 120_000 });
+    // Debian's python with Debian's docker-py (setup.sh installs python3-docker), whatever python is on PATH.
+    const r = spawnSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), inspect('pybuilt', '{{.Id}}'));
     assert.equal(daemon().docker(['run', '--rm', 'pybuilt', 'cat', '/x']).stdout, 'py\n');
