@@ -144,6 +144,37 @@ describe('RootedFs and the rooted tar reader/writer', () => {
     }
   });
 
+  it('replaces what the container makes in a fresh directory while files are on their way, never following it', async () => {
+    const pack = tar.pack();
+    pack.entry({ name: 'fresh', type: 'directory', mode: 0o755 });
+    pack.entry({ name: 'fresh/a', mode: 0o644 }, 'archive a');
+    pack.entry({ name: 'fresh/b', mode: 0o644 }, 'archive b');
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const c of pack) chunks.push(c as Buffer);
+    const bytes = Buffer.concat(chunks);
+    const made = join(root, 'a/b/c/fresh');
+    // The directory's header alone, then, once the writer has made it, the container's move: a symlink to
+    // the host where the first file goes, a file of its own where the second goes; then the files.
+    async function* slowly(): AsyncGenerator<Buffer> {
+      yield bytes.subarray(0, 512);
+      for (let i = 0; i < 1000 && !existsSync(made); i++) await new Promise((r) => setTimeout(r, 5));
+      symlinkSync(join(host, 'secret'), join(made, 'a'));
+      writeFileSync(join(made, 'b'), 'container b');
+      yield bytes.subarray(512);
+    }
+    const fs = await RootedFs.open(root);
+    try {
+      await untarInRoot(Readable.from(slowly()), fs, '/a/b/c', { noOverwriteDirNonDir: true });
+    } finally {
+      fs.close();
+    }
+    assert.equal(readFileSync(join(host, 'secret'), 'utf8'), 'HOST');
+    assert.equal(readFileSync(join(made, 'a'), 'utf8'), 'archive a');
+    assert.equal(readFileSync(join(made, 'b'), 'utf8'), 'archive b');
+    rmSync(made, { recursive: true });
+  });
+
   it('packs a tree without following links, with hard links as link entries', async () => {
     const src = join(base, 'src');
     mkdirSync(join(src, 'd'), { recursive: true });

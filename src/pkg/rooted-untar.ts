@@ -155,6 +155,8 @@ class RootedWriter {
   readonly #fresh = new Set<string>();
   readonly #made = new Set<string>();
   readonly #setgidDirs = new Map<number, boolean>();
+  /** Small files whose create found the name taken (see `#createSmallFile`). */
+  readonly #taken: Array<{ target: string; e: Entry; content: Buffer }> = [];
 
   constructor(root: RootedFs, dest: string, opts: UntarOptions) {
     this.#root = root;
@@ -183,42 +185,61 @@ class RootedWriter {
       if (linkRel === null || linkRel === '') throw breakout(e.linkname, this.#dest);
     }
     const small = e.type === 'file' && e.size <= SMALL_FILE_MAX;
-    if (!small || this.#tasks.has(target)) await this.#flush();
+    // Background writes go on while other entries are made; they finish first when this entry is one of
+    // theirs, or a hard link (which may name one of them). Anything that removes or replaces a path flushes
+    // on its own (`#makeRoom`).
+    if (e.type === 'link' || this.#tasks.has(target)) await this.#flush();
     const parentPath = posix.dirname(target);
-    const parent = await this.#parent(parentPath);
+    let parent = await this.#parent(parentPath);
     const name = posix.basename(target);
     // In a directory this archive made, a name it has not written yet cannot exist (unless the container
     // races to make it: then the exclusive create fails and the careful path below runs after all).
     const fast = this.#fresh.has(parentPath) && !this.#made.has(target);
-    if (!fast && (await this.#clearSlot(parent, name, e, target))) {
-      data.resume();
+    if (fast && small) {
+      // Even the create runs in the background: it is the costly call (the kernel's inode allocation), and
+      // several in flight at once take a fraction of the time of one after another.
+      const content = await collect(data, e.size);
+      const owner = this.#owner(e);
+      const plan = await this.#filePlan(e, parent, owner);
+      await this.#startTask(target, this.#createSmallFile(parent, name, target, e, content, owner, plan));
+      this.#made.add(target);
       return;
+    }
+    if (!fast) {
+      const free = await this.#makeRoom(parent, name, e, target);
+      if (!free) {
+        data.resume();
+        return;
+      }
+      parent = free;
     }
     try {
       await this.#create(e, parent, name, target, data, small);
     } catch (err) {
       if (!fast || errnoOf(err) !== 'EEXIST') throw err;
-      if (await this.#clearSlot(parent, name, e, target)) {
+      const free = await this.#makeRoom(parent, name, e, target);
+      if (!free) {
         data.resume();
         return;
       }
-      await this.#create(e, parent, name, target, data, small);
+      await this.#create(e, free, name, target, data, small);
     }
     this.#made.add(target);
     if (e.type === 'directory') this.#fresh.add(target);
   }
 
   /**
-   * Makes room for an entry where something may exist: a directory over a directory only takes the new
-   * metadata (returns true: nothing more to do); anything else is removed first (or refused, with
-   * NoOverwriteDirNonDir).
+   * Makes room for an entry where something may exist. A directory over a directory only takes the new
+   * metadata (undefined: nothing more to do); anything else is removed first (or refused, with
+   * NoOverwriteDirNonDir). Returns the parent to create in: after a removal the open directories were
+   * dropped (a removal may change how paths resolve), so it is the parent opened again.
    */
-  async #clearSlot(parent: Resolved, name: string, e: Entry, target: string): Promise<boolean> {
+  async #makeRoom(parent: Resolved, name: string, e: Entry, target: string): Promise<Resolved | undefined> {
     const existing = await lstatOrNull(at(parent.dirFd, name));
-    if (!existing) return false;
+    if (!existing) return parent;
     if (existing.isDirectory() && e.type === 'directory') {
       await this.#dirMeta(parent, name, e, target);
-      return true;
+      return undefined;
     }
     if (this.#opts.noOverwriteDirNonDir) {
       if (existing.isDirectory()) throw new InvalidArgumentError(`cannot overwrite directory ${JSON.stringify(target)} with non-directory ${JSON.stringify(target)}`);
@@ -227,12 +248,42 @@ class RootedWriter {
     await this.#flush();
     await removeAt(parent.dirFd, name);
     this.#forgetDirs();
-    return false;
+    return this.#parent(posix.dirname(target));
+  }
+
+  /**
+   * A small file at a name that should be free (see `apply`'s fast path), as a background task. The parent's
+   * descriptor stays open until the task ends: the cache of parents is only dropped after a flush. When the
+   * name is taken after all (the container made it meanwhile), the file waits for the next flush, which takes
+   * the careful path for it.
+   */
+  async #createSmallFile(parent: Resolved, name: string, target: string, e: Entry, content: Buffer, owner: Owner | undefined, plan: FilePlan): Promise<void> {
+    let fd: number;
+    try {
+      fd = await fdOpen(at(parent.dirFd, name), CREATE_FILE, e.mode & 0o777);
+    } catch (err) {
+      if (errnoOf(err) !== 'EEXIST') throw err;
+      this.#taken.push({ target, e, content });
+      return;
+    }
+    await finishFile(fd, content, e, owner, plan);
+  }
+
+  #owner(e: Entry): Owner | undefined {
+    return this.#opts.noLchown ? undefined : (this.#opts.chown ?? { uid: e.uid, gid: e.gid });
+  }
+
+  /** What open(2) already gave: the creator's ids (unless a setgid parent lends its group) and mode & ~umask. */
+  async #filePlan(e: Entry, parent: Resolved, owner: Owner | undefined): Promise<FilePlan> {
+    return {
+      chown: owner !== undefined && !(owner.uid === EUID && owner.gid === EGID && !(await this.#setgid(parent))),
+      chmod: (e.mode & 0o7000) !== 0 || (e.mode & UMASK) !== 0,
+    };
   }
 
   /** Creates the entry at a free name; fails with EEXIST (before reading any data) when the name is taken. */
   async #create(e: Entry, parent: Resolved, name: string, target: string, data: Readable, small: boolean): Promise<void> {
-    const owner = this.#opts.noLchown ? undefined : (this.#opts.chown ?? { uid: e.uid, gid: e.gid });
+    const owner = this.#owner(e);
     switch (e.type) {
       case 'directory':
         await fs.promises.mkdir(at(parent.dirFd, name), { mode: 0o700 });
@@ -241,11 +292,7 @@ class RootedWriter {
         return;
       case 'file': {
         const fd = await fdOpen(at(parent.dirFd, name), CREATE_FILE, e.mode & 0o777);
-        // What open(2) already gave: the creator's ids (unless a setgid parent lends its group) and mode & ~umask.
-        const plan = {
-          chown: owner !== undefined && !(owner.uid === EUID && owner.gid === EGID && !(await this.#setgid(parent))),
-          chmod: (e.mode & 0o7000) !== 0 || (e.mode & UMASK) !== 0,
-        };
+        const plan = await this.#filePlan(e, parent, owner);
         if (small) {
           let content: Buffer;
           try {
@@ -358,7 +405,11 @@ class RootedWriter {
   async #parent(path: string): Promise<Resolved> {
     const cached = this.#dirs.get(path);
     if (cached) return cached;
-    if (this.#dirs.size >= MAX_HELD_DIRS) this.#forgetDirs();
+    if (this.#dirs.size >= MAX_HELD_DIRS) {
+      // Background tasks use these descriptors: they finish first.
+      await this.#flush();
+      this.#forgetDirs();
+    }
     const up = this.#dirs.get(posix.dirname(path));
     if (up && this.#fresh.has(path)) {
       // A directory this archive made, below an open one: one open, never through a symlink.
@@ -411,6 +462,15 @@ class RootedWriter {
   async #flush(): Promise<void> {
     await Promise.all([...this.#tasks.values()]);
     this.#throwIfFailed();
+    // Files whose name was taken while they waited: now, with nothing else running, the careful way.
+    for (const { target, e, content } of this.#taken.splice(0)) {
+      const name = posix.basename(target);
+      const parent = await this.#makeRoom(await this.#parent(posix.dirname(target)), name, e, target);
+      if (!parent) continue;
+      const owner = this.#owner(e);
+      const fd = await fdOpen(at(parent.dirFd, name), CREATE_FILE, e.mode & 0o777);
+      await finishFile(fd, content, e, owner, await this.#filePlan(e, parent, owner));
+    }
   }
 
   #throwIfFailed(): void {
@@ -418,14 +478,12 @@ class RootedWriter {
   }
 }
 
+type Owner = { uid: number; gid: number };
+/** Which metadata calls a created file still needs. */
+type FilePlan = { chown: boolean; chmod: boolean };
+
 /** Writes a created file's content and metadata and closes it. */
-async function finishFile(
-  fd: number,
-  content: Buffer | Readable,
-  e: Entry,
-  owner: { uid: number; gid: number } | undefined,
-  plan: { chown: boolean; chmod: boolean },
-): Promise<void> {
+async function finishFile(fd: number, content: Buffer | Readable, e: Entry, owner: Owner | undefined, plan: FilePlan): Promise<void> {
   try {
     if (Buffer.isBuffer(content)) {
       let off = 0;

@@ -91,6 +91,7 @@ describe('docker cp, running container', () => {
     ok(d.docker(['cp', src, 'cp1:/tmp/renamed']));
     assert.equal(sh('cp1', 'cat /tmp/renamed/a.txt'), 'alpha\n');
     // A file onto an existing file replaces it; into a directory keeps its name.
+    sh('cp1', 'echo old > /etc/passwd-copy');
     ok(d.docker(['cp', join(src, 'a.txt'), 'cp1:/etc/passwd-copy']));
     assert.equal(sh('cp1', 'cat /etc/passwd-copy'), 'alpha\n');
     // Out again and compare byte for byte.
