@@ -91,5 +91,9 @@ describe('readTar', () => {
     corrupt[0] = 0x41;
     await assert.rejects(read(corrupt), (e: unknown) => e instanceof TarFormatError && /checksum/.test(e.message));
     await assert.rejects(read(buf.subarray(0, 514)), (e: unknown) => e instanceof TarFormatError && /unexpected end of data/.test(e.message));
+    // Cut inside the first header, whatever the pieces.
+    for (const size of [1, 100, 512]) {
+      await assert.rejects(read(buf.subarray(0, 300), size), (e: unknown) => e instanceof TarFormatError && /unexpected end of data/.test(e.message));
+    }
   });
 });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -492,23 +493,28 @@ describe('berth build', () => {
   });
 
   it('sends only the files that changed since the last build of the same directory', () => {
-    const dir = context({ Dockerfile: 'FROM busybox\nCOPY . /src\n', 'a.txt': 'a', 'b.txt': 'b', 'sub/c.txt': 'c' });
+    // big.bin is held in memory while its build runs, and kept on disk for the next one.
+    const big = 'x'.repeat(2 * 1024 * 1024 + 7);
+    const dir = context({ Dockerfile: 'FROM busybox\nCOPY . /src\n', 'a.txt': 'a', 'b.txt': 'b', 'sub/c.txt': 'c', 'big.bin': big });
     const first = daemon().berth(['build', '-t', 'synced', dir], { timeoutMs: 120_000 });
     assert.equal(first.code, 0, first.stdout + first.stderr);
-    assert.match(first.stderr, /Sending build context to berth \(4 files\)/, 'every file the first time');
+    assert.match(first.stderr, /Sending build context to berth \(5 files\)/, 'every file the first time');
     const again = daemon().berth(['build', '-t', 'synced', dir]);
     assert.equal(again.code, 0, again.stdout + again.stderr);
     assert.match(again.stderr, /Sending build context to berth \(0 files\)/);
     assert.match(again.stdout, /Step 2\/2 : COPY \. \/src\n ---> Using cache\n/);
+    const kept = spawnSync('find', [join(daemon().dataRoot, 'build', 'sync'), '-type', 'f', '-size', `${big.length}c`], { encoding: 'utf8' });
+    assert.equal(kept.stdout.trim().split('\n').filter(Boolean).length, 1, 'the large file waits on disk between builds');
     writeFileSync(join(dir, 'b.txt'), 'b2');
     const changed = daemon().berth(['build', '-t', 'synced', dir]);
     assert.equal(changed.code, 0, changed.stdout + changed.stderr);
     assert.match(changed.stderr, /Sending build context to berth \(1 file\)/);
     assert.match(changed.stdout, /Cache miss: file changed: b\.txt/);
     assert.equal(daemon().docker(['run', '--rm', 'synced', 'cat', '/src/a.txt', '/src/b.txt', '/src/sub/c.txt']).stdout, 'ab2c');
+    assert.equal(daemon().docker(['run', '--rm', 'synced', 'md5sum', '/src/big.bin']).stdout, `${createHash('md5').update(big).digest('hex')}  /src/big.bin\n`);
     const unsynced = spawnSync(process.execPath, [join(REPO, 'bin/berth'), 'build', dir], { env: { ...daemon().env, BERTH_BUILD_SYNC: '0' }, encoding: 'utf8', timeout: 60_000 });
     assert.equal(unsynced.status, 0, unsynced.stderr);
-    assert.match(unsynced.stderr, /Sending build context to berth \(5 files\)/, 'files and directories');
+    assert.match(unsynced.stderr, /Sending build context to berth \(6 files\)/, 'files and directories');
   });
 
   it('exits with the failing command\'s code', () => {

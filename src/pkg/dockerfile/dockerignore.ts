@@ -67,6 +67,7 @@ export class PatternMatcher {
 
   /** Whether `file` (relative, `/`-separated) is ignored: it or one of its parent directories matches. */
   matches(file: string): boolean {
+    if (this.patterns.length === 0) return false;
     const f = posix.normalize(file);
     const parents = f.split('/');
     parents.pop();

@@ -10,8 +10,11 @@ import { PatternMatcher, readDockerignore } from '../../pkg/dockerfile/dockerign
 import { readTar, type TarHeader } from '../../pkg/tar-reader.js';
 
 const MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024;
-/** Files up to this size stay in memory; larger ones go to the scratch directory under a number. */
-const IN_MEMORY_FILE = 1024 * 1024;
+/**
+ * Files up to this size stay in memory; larger ones go to the scratch directory under a number. Writing a
+ * file only to read it back and delete it costs more than holding it for one build.
+ */
+const IN_MEMORY_FILE = 16 * 1024 * 1024;
 /** Past this much held in memory, every further file goes to disk. */
 const IN_MEMORY_TOTAL = 256 * 1024 * 1024;
 const MAX_SYMLINK_HOPS = 255;
@@ -80,7 +83,8 @@ export class BuildContext {
     }
     let inMemory = 0;
     let blobs = 0;
-    let current: { path: string; node: ContextNode; hash: ReturnType<typeof createHash>; chunks?: Buffer[]; out?: WriteStream } | undefined;
+    const slabs = new SlabAllocator();
+    let current: { path: string; node: ContextNode; hash: ReturnType<typeof createHash>; data?: Buffer; filled: number; out?: WriteStream } | undefined;
     try {
       await readTar(stream.pipe(padToArchiveEnd()), {
         onEntry: (h: TarHeader) => {
@@ -94,10 +98,10 @@ export class BuildContext {
             const hash = createHash('sha256');
             if (h.size <= IN_MEMORY_FILE && inMemory + h.size <= IN_MEMORY_TOTAL) {
               inMemory += h.size;
-              current = { path, node, hash, chunks: [] };
+              current = { path, node, hash, data: slabs.take(h.size), filled: 0 };
             } else {
               node.blob = join(scratch, `blob-${blobs++}`);
-              current = { path, node, hash, out: createWriteStream(node.blob, { mode: 0o600 }) };
+              current = { path, node, hash, filled: 0, out: createWriteStream(node.blob, { mode: 0o600 }) };
             }
           } else if (h.type === 'directory') index.add(path, { ...base, type: 'dir', size: 0 });
           else if (h.type === 'symlink') index.add(path, { ...base, type: 'symlink', size: 0, linkname: h.linkname });
@@ -107,23 +111,24 @@ export class BuildContext {
             index.add(path, { ...target, ...base });
           } else index.add(path, { ...base, type: 'other', size: 0 });
         },
-        onData: async (chunk: Buffer) => {
-          if (!current) return;
+        // Both return a promise only when they must wait (a file written to disk): the reader then awaits it.
+        onData: (chunk: Buffer) => {
+          if (!current) return undefined;
           current.hash.update(chunk);
-          if (current.chunks) current.chunks.push(Buffer.from(chunk));
-          else if (current.out && !current.out.write(chunk)) await once(current.out, 'drain');
+          if (current.data) current.filled += chunk.copy(current.data, current.filled);
+          else if (current.out && !current.out.write(chunk)) return once(current.out, 'drain').then(() => undefined);
+          return undefined;
         },
-        onEnd: async () => {
+        onEnd: () => {
           const c = current;
           current = undefined;
-          if (!c) return;
+          if (!c) return undefined;
           c.node.digest = c.hash.digest('hex');
-          if (c.chunks) c.node.data = Buffer.concat(c.chunks);
-          if (c.out) {
-            const out = c.out;
-            await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-          }
+          if (c.data) c.node.data = c.data;
           index.add(c.path, c.node);
+          const out = c.out;
+          if (!out) return undefined;
+          return new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
         },
       });
     } catch (err) {
@@ -210,24 +215,28 @@ export class BuildContext {
     const node = this.#nodes.get(rel);
     if (!node) throw new InvalidArgumentError(`no such context path: ${rel}`);
     const h = createHash('sha256');
-    h.update(`${node.mode.toString(8)} ${node.uid}:${node.gid} `);
     if (node.type === 'dir') {
-      h.update('dir\n');
+      h.update(`${node.mode.toString(8)} ${node.uid}:${node.gid} dir\n`);
       for (const name of this.children(rel)) {
         const child = rel === '' ? name : `${rel}/${name}`;
         if (this.ignored(child)) continue;
-        h.update(`${name}\0${this.hashPath(child)}\n`);
+        const childNode = this.#nodes.get(child) as ContextNode;
+        // A file's identity goes in as it is: hashing it first would cost a hash per file for nothing.
+        h.update(`${name}\0${childNode.type === 'dir' ? this.hashPath(child) : identity(childNode)}\n`);
       }
-    } else if (node.type === 'symlink') {
-      h.update(`link ${node.linkname ?? ''}`);
-    } else if (node.type === 'file') {
-      h.update(`file ${node.size} ${node.digest ?? ''}`);
     } else {
-      h.update('special');
+      h.update(identity(node));
     }
     const digest = h.digest('hex');
     this.#hashes.set(rel, digest);
     return digest;
+  }
+
+  /** A short fingerprint of a file, symlink or special file (for saying which file changed), or undefined. */
+  fingerprint(rel: string): string | undefined {
+    const node = this.#nodes.get(rel);
+    if (!node || node.type === 'dir') return undefined;
+    return `${node.digest?.slice(0, 16) ?? node.linkname ?? node.type} ${node.mode.toString(8)} ${node.uid}:${node.gid}`;
   }
 
   /** Every context path (files and directories, not ignored), for wildcard matching. */
@@ -266,6 +275,37 @@ export class BuildContext {
   }
 }
 
+/**
+ * Memory for the files a context holds in memory, handed out as views of a few large buffers: one allocation
+ * per small file would cost a Buffer, a backing store and, in sum, garbage collections triggered by external
+ * memory for every context received. The views live exactly as long as the context (its files are dropped
+ * together), and each is filled completely before anything reads it.
+ */
+class SlabAllocator {
+  static readonly SIZE = 4 * 1024 * 1024;
+  #slab = Buffer.alloc(0);
+  #used = 0;
+
+  take(size: number): Buffer {
+    if (size > SlabAllocator.SIZE / 4) return Buffer.allocUnsafeSlow(size);
+    if (this.#used + size > this.#slab.length) {
+      this.#slab = Buffer.allocUnsafeSlow(SlabAllocator.SIZE);
+      this.#used = 0;
+    }
+    const view = this.#slab.subarray(this.#used, this.#used + size);
+    this.#used += size;
+    return view;
+  }
+}
+
+/** What the cache knows of a non-directory: everything in its tar header but the mtime, and its content. */
+function identity(node: ContextNode): string {
+  const owner = `${node.mode.toString(8)} ${node.uid}:${node.gid}`;
+  if (node.type === 'file') return `${owner} file ${node.size} ${node.digest ?? ''}`;
+  if (node.type === 'symlink') return `${owner} link ${node.linkname ?? ''}`;
+  return `${owner} special`;
+}
+
 /** Paths and their nodes, with the directories above every path made implicitly (mode 0755, owned by root). */
 export class ContextIndex {
   readonly nodes = new Map<string, ContextNode>([['', { type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: new Date(0), size: 0 }]]);
@@ -274,7 +314,9 @@ export class ContextIndex {
   add(path: string, node: ContextNode): void {
     const { nodes, children } = this;
     const parts = path.split('/');
-    for (let i = 1; i < parts.length; i++) {
+    // Archives list a directory before what is in it, so the parent is usually known, with its own parents.
+    const parentKnown = parts.length === 1 || nodes.get(path.slice(0, path.lastIndexOf('/')))?.type === 'dir';
+    for (let i = parentKnown ? parts.length : 1; i < parts.length; i++) {
       const dir = parts.slice(0, i).join('/');
       const parent = parts.slice(0, i - 1).join('/');
       children.get(parent)?.add(parts[i - 1] as string);

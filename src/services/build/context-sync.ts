@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../../core/errdefs.js';
 import { BuildContext, cleanEntryName, type ContextNode } from './build-context.js';
@@ -26,6 +26,8 @@ interface Session {
 }
 
 const MAX_SESSIONS = 4;
+/** Larger files of a remembered context wait on disk, not in the daemon's memory. */
+const KEPT_IN_MEMORY = 1024 * 1024;
 const MAX_MANIFEST_ENTRIES = 1_000_000;
 
 /**
@@ -98,7 +100,13 @@ export class ContextSync {
     const keep = new Set<string>();
     for (const [p, node] of ctx.entries()) {
       if (node.type !== 'file' || !session.signatures.has(p)) continue;
-      if (node.blob && !node.blob.startsWith(`${session.dir}/`)) {
+      if (node.data && node.data.length > KEPT_IN_MEMORY) {
+        // A build holds large files in memory for its own length; a session kept for later does not.
+        const blob = join(session.dir, randomBytes(8).toString('hex'));
+        await writeFile(blob, node.data, { mode: 0o600 });
+        node.blob = blob;
+        delete node.data;
+      } else if (node.blob && !node.blob.startsWith(`${session.dir}/`)) {
         const moved = join(session.dir, randomBytes(8).toString('hex'));
         await rename(node.blob, moved);
         node.blob = moved;

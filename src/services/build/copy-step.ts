@@ -86,7 +86,7 @@ export async function copyStep(env: CopyEnv, ins: Instruction): Promise<Prepared
         describe(child);
       }
     } else if (node && described++ < MAX_DESCRIBED_FILES) {
-      files[rel] = env.ctx.hashPath(rel).slice(0, 16);
+      files[rel] = env.ctx.fingerprint(rel) ?? '';
     }
   };
   for (const src of srcArgs) {
