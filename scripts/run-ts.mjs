@@ -10,5 +10,7 @@ if (!entry) {
 }
 const outfile = join('dist', 'run', relative('.', entry).replace(/\.ts$/, '.mjs'));
 await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'esm', packages: 'external', sourcemap: 'inline', logLevel: 'warning' });
-const child = spawn(process.execPath, ['--enable-source-maps', outfile, ...args], { stdio: 'inherit' });
+// RUNTS_NODE_FLAGS passes flags to that Node (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a benchmark).
+const nodeFlags = (process.env.RUNTS_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+const child = spawn(process.execPath, [...nodeFlags, '--enable-source-maps', outfile, ...args], { stdio: 'inherit' });
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
