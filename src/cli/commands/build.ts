@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EngineApiError } from '../../client/errors.js';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream, lstatSync, promises as fsp, readdirSync, readlinkSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { readDockerignore, PatternMatcher } from '../../pkg/dockerfile/dockerignore.js';
@@ -240,21 +240,22 @@ async function walkContext(dir: string): Promise<WalkedContext> {
   const matcher = new PatternMatcher(readDockerignore(ignoreText));
   const entries: Array<{ rel: string; st: import('node:fs').Stats }> = [];
   const links = new Map<string, string>();
-  const walk = async (rel: string): Promise<void> => {
-    const names = (await fsp.readdir(rel === '' ? dir : join(dir, rel))).sort();
-    const stats = await Promise.all(names.map((name) => fsp.lstat(join(dir, rel, name))));
-    for (const [i, name] of names.entries()) {
+  // Synchronous calls: nothing else runs in the CLI meanwhile, and for thousands of small stats they take a
+  // third of the time of promises through the thread pool.
+  const walk = (rel: string): void => {
+    const names = readdirSync(rel === '' ? dir : join(dir, rel)).sort();
+    for (const name of names) {
       const child = rel === '' ? name : `${rel}/${name}`;
       const keepAlways = child === '.dockerignore';
       const ignored = !keepAlways && matcher.matches(child);
       if (ignored && matcher.skipsDirectory(child)) continue;
-      const st = stats[i] as import('node:fs').Stats;
+      const st = lstatSync(join(dir, child));
       if (!ignored) entries.push({ rel: child, st });
-      if (st.isSymbolicLink()) links.set(child, await fsp.readlink(join(dir, child)));
-      if (st.isDirectory()) await walk(child);
+      if (st.isSymbolicLink()) links.set(child, readlinkSync(join(dir, child)));
+      if (st.isDirectory()) walk(child);
     }
   };
-  await walk('');
+  walk('');
   return { entries, links, ignoreText };
 }
 
