@@ -157,6 +157,7 @@ async function startClaimed(config: DaemonConfig, log: Logger): Promise<RunningD
       snapshotter,
       differ,
       images: store,
+      committed: (c, attributes) => events.publish({ Type: 'container', Action: 'commit', Actor: { ID: c.id, Attributes: { ...containers.eventAttributes(c), ...attributes } } }),
     }),
     ...execRoutes(execs),
     ...registryRoutes(registry),

@@ -339,8 +339,19 @@ describe('diff, export, import, commit', () => {
     ok(d.docker(['import', exported, 'chg-imported:1']));
     assert.equal(ok(d.docker(['run', '--rm', 'chg-imported:1', 'cat', '/new.txt'])), 'new\n');
 
+    const since = Math.floor(Date.now() / 1000);
     const id = ok(d.docker(['commit', '-m', 'my message', '-a', 'Jane <j@x>', '-c', 'CMD ["cat", "/new.txt"]', 'chg', 'chg-committed:v1'])).trim();
     assert.match(id, /^sha256:[0-9a-f]{64}$/);
+    const format = '{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.comment}} {{.Actor.Attributes.imageID}} {{.Actor.Attributes.imageRef}}';
+    const events = ok(d.docker(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'event=commit', '--format', format]));
+    assert.equal(events, `container commit chg my message ${id} chg-committed:v1\n`);
+    // Without a tag, dockerd names the reference with :latest; without a repository, none.
+    const since2 = Math.floor(Date.now() / 1000);
+    const plain = ok(d.docker(['commit', 'chg', 'chg-plain'])).trim();
+    const untagged = ok(d.docker(['commit', 'chg'])).trim();
+    const more = ok(d.docker(['events', '--since', String(since2), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'event=commit', '--format', '{{.Actor.Attributes.imageID}} {{.Actor.Attributes.imageRef}}|']));
+    assert.equal(more, `${plain} chg-plain:latest|\n${untagged} |\n`);
+    ok(d.docker(['rmi', 'chg-plain', untagged]));
     assert.equal(ok(d.docker(['run', '--rm', 'chg-committed:v1'])), 'new\n');
     assert.notEqual(d.docker(['run', '--rm', 'chg-committed:v1', 'ls', '/bin/cpio']).code, 0);
     assert.notEqual(d.docker(['run', '--rm', 'chg-committed:v1', 'ls', '/var/spool']).code, 0);

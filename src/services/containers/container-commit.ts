@@ -4,6 +4,7 @@ import { InvalidArgumentError } from '../../core/errdefs.js';
 import type { ImageRuntimeConfig } from '../../core/images.js';
 import type { Snapshotter } from '../../core/snapshots.js';
 import type { Digest } from '../../pkg/digest.js';
+import { familiarString, parseRepositoryTag, withDefaultTag } from '../../pkg/reference.js';
 import { commitImage } from '../images/image-commit.js';
 import type { ImageStoreDeps } from '../images/image-store-deps.js';
 import { applyChanges } from '../images/import-changes.js';
@@ -18,6 +19,8 @@ export interface ContainerFsDeps {
   snapshotter: Snapshotter;
   differ: Differ;
   images: ImageStoreDeps;
+  /** Publishes the container's `commit` event, with these attributes added to the container's own. */
+  committed(c: ContainerRecord, attributes: Record<string, string>): void;
 }
 
 export interface CommitRequest {
@@ -70,6 +73,9 @@ export async function commitContainer(deps: ContainerFsDeps, req: CommitRequest)
       tag: req.tag,
       signal: req.signal,
     });
+    // Docker's attributes: the comment, the new image's ID, and the reference it was tagged with (or '').
+    const imageRef = req.repo ? familiarTag(req.repo, req.tag) : '';
+    deps.committed(c, { comment: req.comment, imageID: id, imageRef });
     return { Id: id };
   } finally {
     if (paused) await deps.unpause(c.id).catch(() => undefined);
@@ -84,6 +90,11 @@ function hiddenPaths(c: ContainerRecord): (path: string) => boolean {
   const tmpfs = Object.keys((c.hostConfig['Tmpfs'] as Record<string, string> | undefined) ?? {});
   const hidden = new Set([...INIT_LAYER_PATHS, ...containerMounts(c).map((m) => m.destination), ...tmpfs]);
   return (path) => hidden.has(path);
+}
+
+/** The reference the image was tagged with, short form, `:latest` when no tag was given (as dockerd says). */
+function familiarTag(repo: string, tag: string | undefined): string {
+  return familiarString(withDefaultTag(parseRepositoryTag(repo, tag || undefined)));
 }
 
 function imageConfigOf(config: ContainerConfig): ImageRuntimeConfig {
