@@ -264,6 +264,9 @@ describe('docker build (classic builder)', () => {
     try {
       const web = d.docker(['run', '-d', '--name', 'bweb', '--network', 'buildnet', 'busybox', 'sh', '-c', 'mkdir /www && echo from-bweb > /www/index.html && exec httpd -f -p 80 -h /www']);
       assert.equal(web.code, 0, web.stderr);
+      // The server must be listening before a step asks it (`run -d` returns once the process started).
+      const deadline = Date.now() + 10_000;
+      while (d.docker(['exec', 'bweb', 'wget', '-qO-', 'http://127.0.0.1/index.html']).code !== 0 && Date.now() < deadline) spawnSync('sleep', ['0.1']);
       const onNet = context({ Dockerfile: 'FROM busybox\nRUN wget -qO /got http://bweb/index.html\n' });
       const b = dockerBuild(['--network', 'buildnet', '-t', 'onnet', onNet]);
       assert.equal(b.code, 0, b.stdout + b.stderr);
