@@ -173,6 +173,21 @@ describe('RootedFs and the rooted tar reader/writer', () => {
     assert.equal(readFileSync(join(made, 'a'), 'utf8'), 'archive a');
     assert.equal(readFileSync(join(made, 'b'), 'utf8'), 'archive b');
     rmSync(made, { recursive: true });
+
+    // An entry below a file the archive is still writing waits for it, then fails on it, as on any file.
+    const under = tar.pack();
+    under.entry({ name: 'fresh2', type: 'directory', mode: 0o755 });
+    under.entry({ name: 'fresh2/x' }, 'file x');
+    under.entry({ name: 'fresh2/x/y' }, 'under x');
+    under.finalize();
+    const fs2 = await RootedFs.open(root);
+    try {
+      await assert.rejects(untarInRoot(under as unknown as Readable, fs2, '/a/b/c', { noOverwriteDirNonDir: true }), /not a directory/);
+    } finally {
+      fs2.close();
+    }
+    assert.equal(readFileSync(join(root, 'a/b/c/fresh2/x'), 'utf8'), 'file x');
+    rmSync(join(root, 'a/b/c/fresh2'), { recursive: true });
   });
 
   it('packs a tree without following links, with hard links as link entries', async () => {

@@ -405,6 +405,8 @@ class RootedWriter {
   async #parent(path: string): Promise<Resolved> {
     const cached = this.#dirs.get(path);
     if (cached) return cached;
+    // A file of this archive still on its way at this path: it lands first (and the entry then fails on it).
+    if (this.#tasks.has(path)) await this.#flush();
     if (this.#dirs.size >= MAX_HELD_DIRS) {
       // Background tasks use these descriptors: they finish first.
       await this.#flush();
