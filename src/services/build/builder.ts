@@ -359,7 +359,14 @@ export class Builder {
       return {
         cacheText: prepared.cacheText,
         createdBy: prepared.createdBy,
-        description: { instruction: ins.original, args: usedArgs(ins.rest, run), files: prepared.files },
+        description: {
+          instruction: ins.original,
+          args: usedArgs(ins.rest, run),
+          // Read on a miss only (to explain it, and with the cache row): listing every file costs on each hit.
+          get files() {
+            return prepared.files();
+          },
+        },
         execute: prepared.execute,
       };
     }

@@ -36,8 +36,11 @@ type Source =
 export interface PreparedCopy {
   cacheText: string;
   createdBy: string;
-  /** Every copied file's digest, by path, for explaining cache misses. */
-  files: Record<string, string>;
+  /**
+   * Every copied file's fingerprint, by path, for explaining cache misses. Worked out when asked (on a
+   * miss): a cache hit, the common case, never needs it.
+   */
+  files(): Record<string, string>;
   /** Runs the copy into a new active snapshot over the state and returns its id. */
   execute: () => Promise<string>;
 }
@@ -76,6 +79,8 @@ export async function copyStep(env: CopyEnv, ins: Instruction): Promise<Prepared
   const sources: Source[] = [];
   const files: Record<string, string> = {};
   const hashes: string[] = [];
+  /** Context paths whose files are listed by `describeFiles`. */
+  const describedRoots: string[] = [];
   let described = 0;
   const describe = (rel: string): void => {
     const node = env.ctx.node(rel);
@@ -127,7 +132,7 @@ export async function copyStep(env: CopyEnv, ins: Instruction): Promise<Prepared
       }
       sources.push({ kind: 'context', rel: resolved, shown: rel === '' ? '.' : rel });
       hashes.push(`${node.type === 'dir' ? 'dir' : 'file'}:${env.ctx.hashPath(resolved)}:${rel}`);
-      describe(resolved);
+      describedRoots.push(resolved);
     }
   }
   const destIsDir = dest.endsWith('/') || dest === '.' || dest === '..' || dest.endsWith('/.');
@@ -248,7 +253,13 @@ export async function copyStep(env: CopyEnv, ins: Instruction): Promise<Prepared
     }
     return snapshotId;
   };
-  return { cacheText, createdBy, files, execute: () => execute() };
+  let listed = false;
+  const describeFiles = (): Record<string, string> => {
+    if (!listed) for (const rel of describedRoots) describe(rel);
+    listed = true;
+    return files;
+  };
+  return { cacheText, createdBy, files: describeFiles, execute: () => execute() };
 }
 
 export function snapshotIdsOf(deps: BuildDeps, state: BuildState): string[] {
