@@ -199,9 +199,7 @@ class RootedWriter {
       // Even the create runs in the background: it is the costly call (the kernel's inode allocation), and
       // several in flight at once take a fraction of the time of one after another.
       const content = await collect(data, e.size);
-      const owner = this.#owner(e);
-      const plan = await this.#filePlan(e, parent, owner);
-      await this.#startTask(target, this.#createSmallFile(parent, name, target, e, content, owner, plan));
+      await this.#startTask(target, this.#createSmallFile(parent, name, target, e, content));
       this.#made.add(target);
       return;
     }
@@ -257,15 +255,20 @@ class RootedWriter {
    * name is taken after all (the container made it meanwhile), the file waits for the next flush, which takes
    * the careful path for it.
    */
-  async #createSmallFile(parent: Resolved, name: string, target: string, e: Entry, content: Buffer, owner: Owner | undefined, plan: FilePlan): Promise<void> {
-    let fd: number;
+  async #createSmallFile(parent: Resolved, name: string, target: string, e: Entry, content: Buffer): Promise<void> {
     try {
-      fd = await fdOpen(at(parent.dirFd, name), CREATE_FILE, e.mode & 0o777);
+      await this.#writeSmallFile(parent, name, e, content);
     } catch (err) {
       if (errnoOf(err) !== 'EEXIST') throw err;
       this.#taken.push({ target, e, content });
-      return;
     }
+  }
+
+  /** Creates a file with its whole content at a free name; fails with EEXIST (writing nothing) when it is taken. */
+  async #writeSmallFile(parent: Resolved, name: string, e: Entry, content: Buffer): Promise<void> {
+    const owner = this.#owner(e);
+    const plan = await this.#filePlan(e, parent, owner);
+    const fd = await fdOpen(at(parent.dirFd, name), CREATE_FILE, e.mode & 0o777);
     await finishFile(fd, content, e, owner, plan);
   }
 
@@ -468,10 +471,7 @@ class RootedWriter {
     for (const { target, e, content } of this.#taken.splice(0)) {
       const name = posix.basename(target);
       const parent = await this.#makeRoom(await this.#parent(posix.dirname(target)), name, e, target);
-      if (!parent) continue;
-      const owner = this.#owner(e);
-      const fd = await fdOpen(at(parent.dirFd, name), CREATE_FILE, e.mode & 0o777);
-      await finishFile(fd, content, e, owner, await this.#filePlan(e, parent, owner));
+      if (parent) await this.#writeSmallFile(parent, name, e, content);
     }
   }
 

@@ -518,6 +518,10 @@ export class NetworkService {
     const address = this.#deps.metadata.update((tx) => this.#takeAddress(tx, net.id).address);
     held.add(address);
     const spec = this.#joinSpec({ containerId: stepId, networkId: net.id, config: endpointConfig(undefined, {}, []), ip: address, mac: macForAddress(address), endpointId: newId(), ifname: 'eth0' }, net, !net.internal);
+    const detach = async (): Promise<void> => {
+      await this.#deps.driver.removeSandbox(stepId, [spec.hostIfname]).catch(() => undefined);
+      held.delete(address);
+    };
     try {
       const sandbox = await this.#deps.driver.createSandbox(stepId, [spec], { dnsGateway: net.predefined ? undefined : net.gateway });
       const hosts = renderHosts({ address, hostname: opts.hostname, domainname: '', extraHosts: parseExtraHosts(opts.extraHosts, net.gateway), links: [] });
@@ -526,14 +530,10 @@ export class NetworkService {
       return {
         netnsPath: sandbox.netnsPath,
         release: () => sandbox.release(),
-        detach: async () => {
-          await this.#deps.driver.removeSandbox(stepId, [spec.hostIfname]).catch(() => undefined);
-          held.delete(address);
-        },
+        detach,
       };
     } catch (err) {
-      await this.#deps.driver.removeSandbox(stepId, [spec.hostIfname]).catch(() => undefined);
-      held.delete(address);
+      await detach();
       throw err;
     }
   }
