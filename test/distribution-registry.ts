@@ -4,7 +4,7 @@
  * and removes its directory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -56,9 +56,12 @@ export async function startDistributionRegistry(opts: { htpasswd?: { user: strin
     join(dir, 'config.yml'),
     `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`,
   );
-  const child: ChildProcess = spawn('/usr/bin/docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  // Its log goes to a file, not a pipe: a caller blocked in spawnSync (skopeo, the docker CLI) does not drain a
+  // pipe, and a registry whose stderr fills up stops answering mid-push.
+  const logPath = join(dir, 'registry.log');
+  const log = openSync(logPath, 'w');
+  const child: ChildProcess = spawn('/usr/bin/docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', log] });
+  closeSync(log);
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
@@ -74,6 +77,7 @@ export async function startDistributionRegistry(opts: { htpasswd?: { user: strin
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 50));
   }
+  const why = readFileSync(logPath, 'utf8');
   await stop();
-  throw new Error(`docker-registry did not start: ${stderr}`);
+  throw new Error(`docker-registry did not start: ${why}`);
 }
