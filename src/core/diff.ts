@@ -45,5 +45,16 @@ export interface Differ {
 export interface DiffDirectoryOptions {
   /** Paths (absolute inside the container) to leave out, e.g. mount points runc made. */
   skip?: (path: string) => boolean;
+  /**
+   * The bytes a regular file holds, by canonical path, when the caller knows them: it wrote them itself into
+   * a directory nothing else writes (a build step's fresh upper dir). Used instead of reading the file back
+   * whenever the size agrees with what is on disk.
+   */
+  knownContent?: (path: string) => Uint8Array | undefined;
+  /**
+   * The directory was written directly, never mounted as an overlay upper, so it holds no opaque markers and
+   * the xattr scan for them (a process) is skipped.
+   */
+  neverMounted?: boolean;
   signal?: AbortSignal;
 }

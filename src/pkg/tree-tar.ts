@@ -10,6 +10,8 @@ const SMALL_FILE_MAX = 512 * 1024;
 /** Entries of one directory loaded ahead of the one being written. */
 const WINDOW = 32;
 const CHUNK = 1024 * 1024;
+/** File content up to this size goes out in one chunk with its header and padding. */
+const JOIN_MAX = 64 * 1024;
 const FILE_OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 export interface PackTreeOptions {
@@ -29,6 +31,8 @@ export interface PackTreeOptions {
    * empty `.wh.<name>` file and a directory listed here (overlay opaque) gets a `.wh..wh..opq` entry.
    */
   whiteouts?: { opaqueDirs: ReadonlySet<string> };
+  /** Bytes the caller knows a regular file holds (see `DiffDirectoryOptions.knownContent`); read when the size differs. */
+  knownContent?: (path: string) => Uint8Array | undefined;
   /** Told the content size of every regular file written whole (not of hard links to one written before). */
   onFileContent?: (bytes: number) => void;
   signal?: AbortSignal;
@@ -82,8 +86,10 @@ class TreePacker {
       const st = await fs.promises.lstat(at(dirFd, realName));
       const item: Loaded = { name: realName, path, st, dirFd, entryName, ownedDirFd };
       if (st.isSymbolicLink()) item.linkTarget = await fs.promises.readlink(at(dirFd, realName));
-      else if (st.isFile() && st.size <= SMALL_FILE_MAX && !(st.nlink > 1 && this.#links.has(inodeKey(st)))) {
-        item.content = await readSmall(dirFd, realName, st.size);
+      else if (st.isFile() && !(st.nlink > 1 && this.#links.has(inodeKey(st)))) {
+        const known = this.#opts.knownContent?.(path);
+        if (known !== undefined && known.length === st.size) item.content = Buffer.from(known.buffer, known.byteOffset, known.byteLength);
+        else if (st.size <= SMALL_FILE_MAX) item.content = await readSmall(dirFd, realName, st.size);
       }
       return item;
     } catch (err) {
@@ -134,9 +140,14 @@ class TreePacker {
       if (!st.isFile()) return;
       if (item.content !== undefined) {
         this.#opts.onFileContent?.(item.content.length);
-        yield encodeHeader({ ...base, type: 'file', size: item.content.length });
-        yield item.content;
-        yield padding(item.content.length);
+        const head = encodeHeader({ ...base, type: 'file', size: item.content.length });
+        // One chunk per small file: every yield crosses each generator up the tree, thousands of times a layer.
+        if (item.content.length <= JOIN_MAX) yield Buffer.concat([head, item.content, padding(item.content.length)]);
+        else {
+          yield head;
+          yield item.content;
+          yield padding(item.content.length);
+        }
         return;
       }
       yield* this.#emitLargeFile(item, base);

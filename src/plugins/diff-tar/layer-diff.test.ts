@@ -22,6 +22,18 @@ async function entries(stream: Readable): Promise<string[]> {
   return seen;
 }
 
+async function contents(stream: Readable): Promise<Record<string, string>> {
+  const extract = tar.extract();
+  stream.pipe(extract);
+  const out: Record<string, string> = {};
+  for await (const entry of extract) {
+    const chunks: Buffer[] = [];
+    for await (const c of entry) chunks.push(c as Buffer);
+    out[entry.header.name] = Buffer.concat(chunks).toString();
+  }
+  return out;
+}
+
 describe('layerDiffTar', { skip: root ? false : 'needs root (mknod, trusted xattrs)' }, () => {
   it('writes overlay whiteouts and opaque directories back in Docker form, links once, and counts content', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'layer-tar-'));
@@ -86,5 +98,36 @@ describe('layerDiffTar', { skip: root ? false : 'needs root (mknod, trusted xatt
       for await (const _ of stream);
     }, { code: 'ENOENT' });
     await assert.rejects(contentSize, { code: 'ENOENT' });
+  });
+
+  it('takes a file\'s bytes from knownContent when the size agrees, and reads the file when it does not', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'layer-tar-'));
+    try {
+      await writeFile(join(dir, 'same-size'), 'disk');
+      await writeFile(join(dir, 'other-size'), 'disk bytes');
+      await writeFile(join(dir, 'unknown'), 'from disk');
+      // The caller vouches for the bytes (it wrote them); a size that disagrees means the file is not what it wrote.
+      const known = new Map<string, Uint8Array>([
+        ['/same-size', Buffer.from('KNOW')],
+        ['/other-size', Buffer.from('short')],
+      ]);
+      const { tar: stream, contentSize } = layerDiffTar(dir, { knownContent: (p) => known.get(p) });
+      assert.deepEqual(await contents(stream), { 'other-size': 'disk bytes', 'same-size': 'KNOW', unknown: 'from disk' });
+      assert.equal(await contentSize, 4 + 10 + 9);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('neverMounted: no opaque markers are looked for', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'layer-tar-'));
+    try {
+      await mkdir(join(dir, 'd'), { mode: 0o755 });
+      assert.equal(spawnSync('setfattr', ['-n', 'trusted.overlay.opaque', '-v', 'y', join(dir, 'd')]).status, 0);
+      assert.deepEqual(await entries(layerDiffTar(dir).tar), ['directory d/ 755', 'file d/.wh..wh..opq 755']);
+      assert.deepEqual(await entries(layerDiffTar(dir, { neverMounted: true }).tar), ['directory d/ 755']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

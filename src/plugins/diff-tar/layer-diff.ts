@@ -27,7 +27,7 @@ export function layerDiffTar(dir: string, opts: DiffDirectoryOptions = {}): Laye
 }
 
 async function* generate(dir: string, opts: DiffDirectoryOptions, done: (size: number) => void): AsyncGenerator<Buffer> {
-  const opaque = await opaqueDirs(dir, { signal: opts.signal });
+  const opaque = opts.neverMounted === true ? new Set<string>() : await opaqueDirs(dir, { signal: opts.signal });
   const fd = await fdOpen(dir, DIR_OPEN_FLAGS);
   let size = 0;
   try {
@@ -37,6 +37,7 @@ async function* generate(dir: string, opts: DiffDirectoryOptions, done: (size: n
       topPath: '/',
       whiteouts: { opaqueDirs: opaque },
       skip: skip ? (path) => skip(path) : undefined,
+      knownContent: opts.knownContent,
       onFileContent: (bytes) => {
         size += bytes;
       },

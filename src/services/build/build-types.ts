@@ -74,6 +74,18 @@ export interface BuildState {
   chainIds: Digest[];
 }
 
+/** What running a step left behind for its commit. */
+export interface StepChanges {
+  /** The active snapshot holding the step's changes (overlay form). */
+  snapshotId: string;
+  /** Bytes of files the step wrote there, by canonical path (see `DiffDirectoryOptions.knownContent`). */
+  knownContent?: (path: string) => Uint8Array | undefined;
+  /** The snapshot's directory was written directly, never mounted (see `DiffDirectoryOptions.neverMounted`). */
+  neverMounted?: boolean;
+  /** Told the chain id when the snapshot's directory became that layer. */
+  onLayer?: (chainId: Digest) => void;
+}
+
 /** Why a step was rebuilt, kept with each cache row (JSON in `description`). */
 export interface StepDescription {
   instruction: string;

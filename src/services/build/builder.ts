@@ -12,11 +12,12 @@ import { familiarString, parseReference, withDefaultTag } from '../../pkg/refere
 import { IMAGES_LOCK } from '../images/image-store-deps.js';
 import { BaseImages } from './base-image.js';
 import { BuildContext, contextPath } from './build-context.js';
-import type { BuildDeps, BuildOptions, BuildOutput, BuildState, StepDescription } from './build-types.js';
+import type { BuildDeps, BuildOptions, BuildOutput, BuildState, StepChanges, StepDescription } from './build-types.js';
 import { explainMiss } from './cache-explain.js';
 import { ContextSync } from './context-sync.js';
 import { commitStep, recordImage } from './commit.js';
 import { copyStep, type CopyEnv } from './copy-step.js';
+import { FileReuse } from './file-reuse.js';
 import { applyMetadata, commandOf, DEFAULT_SHELL, type StageVars } from './metadata-instructions.js';
 import { pruneMountpoints, runMounts } from './run-mounts.js';
 import { runNetworkMode, runStep } from './run-step.js';
@@ -71,10 +72,15 @@ interface StageRun {
 export class Builder {
   readonly #deps: BuildDeps;
   readonly #sync: ContextSync;
+  readonly #reuse: FileReuse;
 
   constructor(deps: BuildDeps) {
     this.#deps = deps;
     this.#sync = new ContextSync(join(deps.workDir, 'sync'));
+    this.#reuse = new FileReuse((chainId) => {
+      const layer = deps.metadata.view((tx) => tx.getLayer(chainId));
+      return layer ? deps.snapshotter.contentDir(layer.snapshotId) : undefined;
+    });
   }
 
   /** `berth build`'s first request: which files of its context the daemon needs (see ContextSync). */
@@ -275,7 +281,7 @@ export class Builder {
       }
     }
     const stepStart = Date.now();
-    const activeSnapshotId = await prepared.execute();
+    const changes = await prepared.execute();
     const executed = Date.now();
     const config: ImageConfig = { ...run.state.config, config: run.runtime };
     delete config['container_config'];
@@ -287,7 +293,7 @@ export class Builder {
       description: prepared.description,
       config,
       createdBy: prepared.createdBy,
-      ...(activeSnapshotId !== undefined ? { activeSnapshotId } : {}),
+      changes,
     });
     run.fresh = true;
     this.#deps.log.debug('build step', { instruction: ins.cmd, executeMs: executed - stepStart, commitMs: Date.now() - executed });
@@ -314,7 +320,7 @@ export class Builder {
     run: StageRun,
     ins: Instruction,
     env: StageEnv,
-  ): Promise<{ cacheText: string; createdBy: string; description: StepDescription; execute: () => Promise<string | undefined> }> {
+  ): Promise<{ cacheText: string; createdBy: string; description: StepDescription; execute: () => Promise<StepChanges | undefined> }> {
     const argValues = (): Record<string, string> => {
       const out: Record<string, string> = {};
       for (const [k, v] of [...run.args.entries()].sort(([a], [b]) => a.localeCompare(b))) if (v !== undefined) out[k] = v;
@@ -353,6 +359,8 @@ export class Builder {
           if (idx !== undefined) return (await env.stageResult(idx)).state;
           return env.bases.get(ref);
         },
+        reuse: this.#reuse,
+        noCache: env.opts.noCache,
         signal: env.opts.signal,
       };
       const prepared = await copyStep(copyEnv, ins);
@@ -378,7 +386,7 @@ export class Builder {
     ins: Instruction,
     env: StageEnv,
     args: Record<string, string>,
-  ): Promise<{ cacheText: string; createdBy: string; description: StepDescription; execute: () => Promise<string | undefined> }> {
+  ): Promise<{ cacheText: string; createdBy: string; description: StepDescription; execute: () => Promise<StepChanges | undefined> }> {
     const { opts, out } = env;
     const flags = parseFlags(ins, ['mount', 'network', 'security']);
     const shell = run.runtime.Shell && run.runtime.Shell.length > 0 ? run.runtime.Shell : DEFAULT_SHELL;
@@ -399,7 +407,7 @@ export class Builder {
     if (flags.get('security')?.[0] === 'insecure') throw new NotImplementedError('RUN --security=insecure is not supported');
     const cacheText = JSON.stringify([createdBy, mountSpecs]);
     const description: StepDescription = { instruction: ins.original, args, files: {} };
-    const execute = async (): Promise<string | undefined> => {
+    const execute = async (): Promise<StepChanges | undefined> => {
       const configured = run.runtime.Env ?? [];
       const has = (k: string): boolean => configured.some((e) => e.split('=', 1)[0] === k);
       const proxies = [...opts.buildArgs.entries()].filter(([k]) => PROXY_ARGS.has(k) && !has(k)).map(([k, v]) => `${k}=${v}`);
@@ -445,7 +453,7 @@ export class Builder {
         }
         await pruneMountpoints(this.#deps.snapshotter.contentDir(result.snapshotId), lowerSnapshotIds.map((s) => this.#deps.snapshotter.contentDir(s)), mounts.targets);
         if (!opts.quiet) out.stream(`Removing intermediate container ${result.containerId.slice(0, 12)}\n`);
-        return result.snapshotId;
+        return { snapshotId: result.snapshotId };
       } finally {
         await mounts.release();
       }

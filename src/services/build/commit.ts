@@ -5,7 +5,7 @@ import type { BuildCacheRecord, LayerRecord } from '../../core/metadata.js';
 import { sha256Digest, type Digest } from '../../pkg/digest.js';
 import { IMAGES_LOCK } from '../images/image-store-deps.js';
 import { discardLayers, newSnapshotId, recordLayers } from '../images/layer-unpacker.js';
-import type { BuildDeps, BuildState, StepDescription } from './build-types.js';
+import type { BuildDeps, BuildState, StepChanges, StepDescription } from './build-types.js';
 
 export interface CommitArgs {
   parent: BuildState;
@@ -14,8 +14,11 @@ export interface CommitArgs {
   /** The image config after the step (runtime config changed as the instruction says). */
   config: ImageConfig;
   createdBy: string;
-  /** An active snapshot holding the step's changes (overlay form): committed as a new layer, then removed. */
-  activeSnapshotId?: string;
+  /**
+   * The step's changes, if it made any: their active snapshot is committed as a new layer, then removed.
+   * `onLayer` is told only when that directory itself became the layer (not when an equal layer existed).
+   */
+  changes?: StepChanges;
 }
 
 /**
@@ -31,10 +34,11 @@ export async function commitStep(deps: BuildDeps, args: CommitArgs): Promise<Bui
   let diffIds = parent.config.rootfs.diff_ids;
   let newLayer: LayerRecord | undefined;
   let blob: { digest: Digest; size: number } | undefined;
+  const { changes } = args;
   try {
-    if (args.activeSnapshotId !== undefined) {
-      const upper = deps.snapshotter.contentDir(args.activeSnapshotId);
-      const layer = deps.differ.diffDirectory(upper);
+    if (changes !== undefined) {
+      const upper = deps.snapshotter.contentDir(changes.snapshotId);
+      const layer = deps.differ.diffDirectory(upper, { knownContent: changes.knownContent, neverMounted: changes.neverMounted });
       blob = await deps.content.ingest(layer.tar);
       const contentSize = await layer.contentSize;
       diffIds = [...diffIds, blob.digest];
@@ -56,7 +60,7 @@ export async function commitStep(deps: BuildDeps, args: CommitArgs): Promise<Bui
       rootfs: { type: 'layers', diff_ids: diffIds },
       history: [
         ...(parent.config.history ?? []),
-        { created, created_by: args.createdBy, ...(args.activeSnapshotId === undefined ? { empty_layer: true } : {}) },
+        { created, created_by: args.createdBy, ...(changes === undefined ? { empty_layer: true } : {}) },
       ],
     };
     const configJson = JSON.stringify(config);
@@ -81,6 +85,7 @@ export async function commitStep(deps: BuildDeps, args: CommitArgs): Promise<Bui
       }),
     );
     await discardLayers(deps, redundant);
+    if (newLayer && !redundant.includes(newLayer)) changes?.onLayer?.(newLayer.chainId);
     newLayer = undefined;
     return { id, config, configJson, chainIds };
   } catch (err) {
@@ -92,7 +97,7 @@ export async function commitStep(deps: BuildDeps, args: CommitArgs): Promise<Bui
     }
     throw err;
   } finally {
-    if (args.activeSnapshotId !== undefined) await deps.snapshotter.remove(args.activeSnapshotId).catch(() => undefined);
+    if (changes !== undefined) await deps.snapshotter.remove(changes.snapshotId).catch(() => undefined);
   }
 }
 

@@ -3,9 +3,11 @@ import { chmod, copyFile, lchown, lstat, lutimes, mkdir, open, readdir, readlink
 import { join, posix } from 'node:path';
 import { InvalidArgumentError } from '../../core/errdefs.js';
 import type { BuildContext } from './build-context.js';
+import { fileSignature, type FilePlacement } from './file-reuse.js';
 
 const MAX_SYMLINK_HOPS = 255;
 const COPY_CONCURRENCY = 32;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Resolves `path` inside `root` the way a process chrooted there would see it, following symlinks but never
@@ -158,7 +160,16 @@ class Pool {
  * resolved inside the target root, with the same rules as {@link copyTree}. Small files are written from
  * memory, large ones copied from their scratch file.
  */
-export async function copyFromContext(ctx: BuildContext, rel: string, dst: string, opts: Omit<CopyOptions, 'rel' | 'ignored'>): Promise<void> {
+export async function copyFromContext(
+  ctx: BuildContext,
+  rel: string,
+  dst: string,
+  opts: Omit<CopyOptions, 'rel' | 'ignored'> & {
+    /** `dst` is in a fresh upper directory: regular files go through this (linked when an earlier layer has them). */
+    placement?: FilePlacement;
+  },
+): Promise<void> {
+  const placement = opts.placement;
   const pool = new Pool(COPY_CONCURRENCY);
   const dirTimes: Array<[string, Date]> = [];
   const copyOne = async (path: string, to: string, top: boolean): Promise<void> => {
@@ -170,7 +181,10 @@ export async function copyFromContext(ctx: BuildContext, rel: string, dst: strin
       const keep = top && opts.keepTop === true;
       if (!keep) {
         const existing = await lstat(to).catch(() => undefined);
-        if (existing && !existing.isDirectory()) await rm(to, { recursive: true, force: true });
+        if (existing && !existing.isDirectory()) {
+          await rm(to, { recursive: true, force: true });
+          placement?.replaced(to);
+        }
         if (!existing || !existing.isDirectory()) await mkdir(to, { mode: 0o755 });
         await lchown(to, uid, gid);
         await chmod(to, opts.mode ?? node.mode);
@@ -192,18 +206,26 @@ export async function copyFromContext(ctx: BuildContext, rel: string, dst: strin
     };
     if (node.type === 'symlink') {
       await clear();
+      placement?.replaced(to);
       await symlink(node.linkname ?? '', to);
       await lchown(to, uid, gid);
       await lutimes(to, node.mtime, node.mtime);
       return;
     }
     await pool.run(async () => {
+      const mode = opts.mode ?? node.mode;
+      const signature = placement && node.digest !== undefined ? fileSignature(node.digest, node.size, mode, uid, gid, node.mtime) : undefined;
+      if (signature !== undefined && (await placement?.link(to, signature))) {
+        placement?.placed(to, signature, node.blob !== undefined ? undefined : (node.data ?? EMPTY));
+        return;
+      }
       if (node.blob) {
         await clear();
         await copyFile(node.blob, to, constants.COPYFILE_EXCL);
         await lchown(to, uid, gid);
-        await chmod(to, opts.mode ?? node.mode);
+        await chmod(to, mode);
         await utimes(to, node.mtime, node.mtime);
+        if (signature !== undefined) placement?.placed(to, signature, undefined);
         return;
       }
       // One path lookup per file (through the overlay), the rest on the descriptor.
@@ -216,11 +238,12 @@ export async function copyFromContext(ctx: BuildContext, rel: string, dst: strin
       try {
         if (node.data && node.data.length > 0) await fh.write(node.data, 0, node.data.length, 0);
         await fh.chown(uid, gid);
-        await fh.chmod(opts.mode ?? node.mode);
+        await fh.chmod(mode);
         await fh.utimes(node.mtime, node.mtime);
       } finally {
         await fh.close();
       }
+      if (signature !== undefined) placement?.placed(to, signature, node.data ?? EMPTY);
     });
   };
   await copyOne(rel, dst, true);

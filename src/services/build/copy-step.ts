@@ -12,8 +12,9 @@ import { mountAll, unmount } from '../../pkg/mounter.js';
 import { resolveUser } from '../containers/user-lookup.js';
 import { newSnapshotId } from '../images/layer-unpacker.js';
 import { contextPath, goMatchRegExp, hasWildcards, type BuildContext } from './build-context.js';
-import type { BuildDeps, BuildState } from './build-types.js';
+import type { BuildDeps, BuildState, StepChanges } from './build-types.js';
 import { copyFromContext, copyTree, mkdirInRoot, resolveInRoot, type Owner } from './copy-files.js';
+import type { FileReuse } from './file-reuse.js';
 import { expandOrThrow } from './stages.js';
 
 export interface CopyEnv {
@@ -25,6 +26,10 @@ export interface CopyEnv {
   workingDir: string;
   state: BuildState;
   stageState: (ref: string) => Promise<BuildState>;
+  /** Files earlier runs of a COPY placed, to link rather than write again. */
+  reuse: FileReuse | undefined;
+  /** `--no-cache`: nothing from earlier builds is used, not even their files. */
+  noCache: boolean;
   signal: AbortSignal | undefined;
 }
 
@@ -41,8 +46,8 @@ export interface PreparedCopy {
    * miss): a cache hit, the common case, never needs it.
    */
   files(): Record<string, string>;
-  /** Runs the copy into a new active snapshot over the state and returns its id. */
-  execute: () => Promise<string>;
+  /** Runs the copy into a new active snapshot over the state. */
+  execute: () => Promise<StepChanges>;
 }
 
 const MAX_DESCRIBED_FILES = 5000;
@@ -144,10 +149,12 @@ export async function copyStep(env: CopyEnv, ins: Instruction): Promise<Prepared
   const summary = hashes.length === 1 ? `${first.split(':')[0]}:${sha(first)}` : `multi:${sha(hashes.join('\n'))}`;
   const createdBy = `/bin/sh -c #(nop) ${NAME} ${summary} in ${destAbs}${destIsDir ? '/' : ''} `;
   const cacheText = JSON.stringify([createdBy, hashes, chown ?? null, chmodMode ?? null, fromState?.id ?? null]);
+  // Which earlier runs count as this COPY's for linking files: the same sources to the same place.
+  const reuseKey = JSON.stringify([NAME, srcArgs, destAbs, chmodMode ?? null]);
 
-  const execute = async (allowFast = true): Promise<string> => {
+  const execute = async (allowFast = true): Promise<StepChanges> => {
     const deps = env.deps;
-    const slow = (): Promise<string> => execute(false);
+    const slow = (): Promise<StepChanges> => execute(false);
     const lowerIds = snapshotIdsOf(deps, env.state);
     const snapshotId = newSnapshotId();
     await deps.snapshotter.prepareActive(snapshotId);
@@ -161,20 +168,22 @@ export async function copyStep(env: CopyEnv, ins: Instruction): Promise<Prepared
         // Nothing at the destination in any layer: write straight into the step's upper directory, no overlay.
         const upper = deps.snapshotter.contentDir(snapshotId);
         const owner: Owner = { uid: 0, gid: 0 };
+        const placement = env.reuse?.placement(reuseKey, upper, !env.noCache);
         for (const src of sources) {
           if (src.kind !== 'context') continue;
           const node = env.ctx.node(src.rel);
           if (!node || (isAdd && node.type === 'file' && isArchive(await env.ctx.content(node)))) throw new FallBack();
           if (node.type === 'dir') {
             await fast.ensure(destAbs, owner);
-            await copyFromContext(env.ctx, src.rel, join(upper, destAbs), { owner, mode: chmodMode, keepTop: true });
+            await copyFromContext(env.ctx, src.rel, join(upper, destAbs), { owner, mode: chmodMode, keepTop: true, ...(placement ? { placement } : {}) });
           } else {
             const target = destIsDir ? posix.join(destAbs, posix.basename(src.rel)) : destAbs;
             await fast.ensure(posix.dirname(target), owner);
-            await copyFromContext(env.ctx, src.rel, join(upper, target), { owner, mode: chmodMode });
+            await copyFromContext(env.ctx, src.rel, join(upper, target), { owner, mode: chmodMode, ...(placement ? { placement } : {}) });
           }
         }
-        return snapshotId;
+        if (placement && placement.linked > 0) deps.log.debug('build copy reused files', { linked: placement.linked });
+        return placement ? { snapshotId, neverMounted: true, knownContent: placement.knownContent, onLayer: (chainId) => placement.committed(chainId) } : { snapshotId, neverMounted: true };
       }
       await mkdir(root, { recursive: true });
       await mountAll(deps.snapshotter.mounts(snapshotId, lowerIds), root);
@@ -251,7 +260,7 @@ export async function copyStep(env: CopyEnv, ins: Instruction): Promise<Prepared
       await rm(root, { recursive: true, force: true }).catch(() => undefined);
       await rm(fromRoot, { recursive: true, force: true }).catch(() => undefined);
     }
-    return snapshotId;
+    return { snapshotId };
   };
   let listed = false;
   const describeFiles = (): Record<string, string> => {
