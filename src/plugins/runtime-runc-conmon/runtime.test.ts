@@ -142,6 +142,30 @@ function registerTests(): void {
       return out;
     }
 
+    /** Reads a client's stdout in the background; `until(text)` waits for exactly that much of it. */
+    function collect(io: TaskIO): { until(text: string): Promise<void> } {
+      let stdout = '';
+      let wake: (() => void) | undefined;
+      void (async () => {
+        for await (const c of io.output) {
+          if (c.stream === 'stdout') stdout += c.data.toString();
+          wake?.();
+        }
+      })();
+      return {
+        async until(text) {
+          const deadline = Date.now() + 10_000;
+          while (stdout !== text) {
+            assert.ok(text.startsWith(stdout) && Date.now() < deadline, `stdout ${JSON.stringify(stdout)}, waiting for ${JSON.stringify(text)}`);
+            await new Promise<void>((r) => {
+              wake = r;
+              setTimeout(r, 100);
+            });
+          }
+        },
+      };
+    }
+
     async function logText(id: string): Promise<string[]> {
       const out: string[] = [];
       for await (const e of readContainerLog(logPath(id))) out.push(`${e.stream}:${e.line.toString()}`);
@@ -255,6 +279,64 @@ function registerTests(): void {
         const outputs = Promise.all(ios.map(drain));
         await task.start();
         for (const o of await outputs) assert.deepEqual(o, { stdout: 'one\n', stderr: 'two\n' });
+      } finally {
+        await task.delete();
+      }
+    });
+
+    // conmon accepts one waiting connection per turn of its loop. Held stopped from before the clients connect
+    // until the container has exited (as a busy machine may hold it before its loop first turns), its next turn
+    // finds every waiting client, the exit and the output at once: it accepts one, sees the exit, and drains the
+    // output to the clients it has accepted by then. Seen in CI with a connection per client.
+    test('several clients attached before the start each get all output when conmon runs only after the exit', async () => {
+      const task = await create(['sh', '-c', 'echo one; echo two >&2']);
+      const conmonPid = Number(await readFile(join(stateDir, 'containers', task.id, 'conmon.pid'), 'utf8'));
+      process.kill(conmonPid, 'SIGSTOP');
+      try {
+        let outputs: Promise<Array<{ stdout: string; stderr: string }>>;
+        try {
+          const ios = await Promise.all([task.attach(), task.attach(), task.attach()]);
+          outputs = Promise.all(ios.map(drain));
+          await task.start();
+          // The exited process stays a zombie of the stopped conmon: wait until it is one.
+          for (let i = 0; i < 200 && !/^State:\s+Z/m.test(await readFile(`/proc/${task.pid}/status`, 'utf8').catch(() => 'State: Z')); i++) {
+            await new Promise((r) => setTimeout(r, 10));
+          }
+        } finally {
+          process.kill(conmonPid, 'SIGCONT');
+        }
+        for (const o of await outputs) assert.deepEqual(o, { stdout: 'one\n', stderr: 'two\n' });
+      } finally {
+        await task.delete();
+      }
+    });
+
+    // The clients share one connection to conmon for output; each one's input is its own.
+    test('a client leaving ends neither the others\' output nor their input; a later client types too', async () => {
+      const task = await create(['cat'], { openStdin: true, stdinOnce: false });
+      try {
+        const first = await task.attach();
+        const second = await task.attach();
+        const firstOut = drain(first);
+        const secondOut = collect(second);
+        await task.start();
+        await first.write(Buffer.from('from the first\n'));
+        await secondOut.until('from the first\n');
+        first.close();
+        await firstOut; // its output ends at once, while the others' goes on
+        await second.write(Buffer.from('from the second\n'));
+        await secondOut.until('from the first\nfrom the second\n');
+        const third = await task.attach();
+        const thirdOut = collect(third);
+        await third.write(Buffer.from('from the third\n'));
+        await thirdOut.until('from the third\n');
+        await secondOut.until('from the first\nfrom the second\nfrom the third\n');
+        // Not StdinOnce: a client's end of input leaves the container's stdin open for the others.
+        await third.closeStdin();
+        await second.write(Buffer.from('still open\n'));
+        await thirdOut.until('from the third\nstill open\n');
+        await task.kill('SIGKILL');
+        await task.wait();
       } finally {
         await task.delete();
       }

@@ -5,7 +5,7 @@ import type { ExecOptions, ExecProcess, Exit, LinuxResources, Task, TaskIO, Task
 import { FailedPreconditionError, InternalError, InvalidArgumentError } from '../../core/errdefs.js';
 import { pathExists } from '../../pkg/fsutil.js';
 import { isMountPoint, unmount } from '../../pkg/mounter.js';
-import { openAttach } from './attach.js';
+import { AttachHub } from './attach.js';
 import { runningConmon } from './conmon.js';
 import { checkTerminalSize, writeCtl } from './ctl.js';
 import { startExec, stopExecMonitors } from './exec.js';
@@ -31,8 +31,9 @@ const DELETE_WAIT_MS = 10_000;
 const LOST_EXIT_CODE = 255;
 
 /**
- * One container run by conmon + runc. Holds no process or handle: everything it knows is on disk (bundle, exit
- * file, runc state), so the task `load` rebuilds after a daemon restart is as good as the one `create` made.
+ * One container run by conmon + runc. Holds no process, and no handle but the attach connection its clients share
+ * while any is attached: everything it knows is on disk (bundle, exit file, runc state), so the task `load`
+ * rebuilds after a daemon restart is as good as the one `create` made.
  */
 export class RuncConmonTask implements Task {
   readonly id: string;
@@ -40,16 +41,18 @@ export class RuncConmonTask implements Task {
   #ctx: TaskContext;
   #exit: Promise<Exit> | undefined;
   #tty: Promise<boolean> | undefined;
+  readonly #attach: AttachHub;
 
   constructor(id: string, pid: number, ctx: TaskContext) {
     this.id = id;
     this.pid = pid;
     this.#ctx = ctx;
+    this.#attach = new AttachHub(ctx.layout.attachSocket(id));
   }
 
-  /** conmon serves any number of attached clients; each gets the output from the moment it connects. */
+  /** Any number of clients may attach; each gets the output from the moment it attached. */
   attach(): Promise<TaskIO> {
-    return openAttach(this.#ctx.layout.attachSocket(this.id));
+    return this.#attach.open();
   }
 
   async start(): Promise<void> {
