@@ -61,6 +61,8 @@ function encode(msg: CtlMessage): string {
 interface Job {
   text: string;
   resize: boolean;
+  /** The once-more write of a burst's last size: never itself a burst (a timer may fire a millisecond early). */
+  resend?: boolean;
   waiters: { resolve(written: boolean): void; reject(err: unknown): void }[];
 }
 
@@ -84,7 +86,7 @@ async function drain(path: string, f: Fifo): Promise<void> {
     for (let job = f.jobs.shift(); job; job = f.jobs.shift()) {
       const wait = f.lastWriteAt + GAP_MS - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const burst = Date.now() - f.lastWriteAt < RESEND_AFTER_MS;
+      const burst = !job.resend && Date.now() - f.lastWriteAt < RESEND_AFTER_MS;
       try {
         const written = await writeOnce(path, job.text);
         if (job.resize) f.lastResize = written ? { text: job.text, burst } : undefined;
@@ -104,7 +106,7 @@ async function drain(path: string, f: Fifo): Promise<void> {
     const resend = f.lastResize?.burst ? f.lastResize.text : undefined;
     f.lastResize = undefined;
     if (resend !== undefined) {
-      f.jobs.push({ text: resend, resize: true, waiters: [{ resolve: () => undefined, reject: () => undefined }] });
+      f.jobs.push({ text: resend, resize: true, resend: true, waiters: [{ resolve: () => undefined, reject: () => undefined }] });
       void drain(path, f);
     } else if (!f.draining && f.jobs.length === 0) {
       fifos.delete(path);
