@@ -175,15 +175,15 @@ export async function copyStep(env: CopyEnv, ins: Instruction): Promise<Prepared
           if (!node || (isAdd && node.type === 'file' && isArchive(await env.ctx.content(node)))) throw new FallBack();
           if (node.type === 'dir') {
             await fast.ensure(destAbs, owner);
-            await copyFromContext(env.ctx, src.rel, join(upper, destAbs), { owner, mode: chmodMode, keepTop: true, ...(placement ? { placement } : {}) });
+            await copyFromContext(env.ctx, src.rel, join(upper, destAbs), { owner, mode: chmodMode, keepTop: true, placement });
           } else {
             const target = destIsDir ? posix.join(destAbs, posix.basename(src.rel)) : destAbs;
             await fast.ensure(posix.dirname(target), owner);
-            await copyFromContext(env.ctx, src.rel, join(upper, target), { owner, mode: chmodMode, ...(placement ? { placement } : {}) });
+            await copyFromContext(env.ctx, src.rel, join(upper, target), { owner, mode: chmodMode, placement });
           }
         }
         if (placement && placement.linked > 0) deps.log.debug('build copy reused files', { linked: placement.linked });
-        return placement ? { snapshotId, neverMounted: true, knownContent: placement.knownContent, onLayer: (chainId) => placement.committed(chainId) } : { snapshotId, neverMounted: true };
+        return { snapshotId, neverMounted: true, knownContent: placement?.knownContent, onLayer: (chainId) => placement?.committed(chainId) };
       }
       await mkdir(root, { recursive: true });
       await mountAll(deps.snapshotter.mounts(snapshotId, lowerIds), root);
